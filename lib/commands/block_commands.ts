@@ -1,0 +1,61 @@
+/**
+ * Commands about blocking: block, unblock, blocks. Blocks persist in the store across sessions
+ * and restarts; the online user's copy makes the check on the fan-out path a set lookup.
+ *
+ * @module
+ */
+
+import { fail } from "../command_table.ts";
+import { type Command, findAccount, isError } from "./context.ts";
+
+const block: Command = {
+  name: "block",
+  usage: "<user>",
+  summary: "stop receiving anything from a user",
+  access: "user",
+  run({ chat, session, user }, [name]) {
+    const account = findAccount(chat, name!);
+    if (isError(account)) return account;
+    if (account.name.toLowerCase() === user.key) {
+      return fail("BAD_FORMAT", "you cannot block yourself");
+    }
+    chat.store.block(user.name, account.name);
+    user.blocked.add(account.name.toLowerCase());
+    session.reply("block", `blocked ${account.name}`, { user: account.name, blocked: true });
+  },
+};
+
+const unblock: Command = {
+  name: "unblock",
+  usage: "<user>",
+  summary: "receive a blocked user's messages again",
+  access: "user",
+  run({ chat, session, user }, [name]) {
+    const wasBlocked = chat.store.unblock(user.name, name!);
+    user.blocked.delete(name!.toLowerCase());
+    session.reply(
+      "unblock",
+      wasBlocked ? `unblocked ${name}` : `you had not blocked ${name}`,
+      { user: name, blocked: false },
+    );
+  },
+};
+
+const blocks: Command = {
+  name: "blocks",
+  usage: "",
+  summary: "the users you block",
+  access: "user",
+  cost: 0.5,
+  run({ chat, session, user }) {
+    const names = chat.store.blocksOf(user.name);
+    session.reply(
+      "blocks",
+      names.length ? `you block: ${names.join(", ")}` : "you block nobody",
+      names,
+    );
+  },
+};
+
+/** The block commands. */
+export const BLOCK_COMMANDS: Command[] = [block, unblock, blocks];

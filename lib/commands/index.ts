@@ -1,0 +1,23 @@
+/**
+ * The server's command table, assembled from the handlers grouped by topic.
+ *
+ * @module
+ */
+
+import { ACCOUNT_COMMANDS } from "./account_commands.ts";
+import { BLOCK_COMMANDS } from "./block_commands.ts";
+import type { Command } from "./context.ts";
+import { MESSAGE_COMMANDS } from "./message_commands.ts";
+import { PRESENCE_COMMANDS } from "./presence_commands.ts";
+import { ROOM_COMMANDS } from "./room_commands.ts";
+
+export type { Command, CommandContext } from "./context.ts";
+
+/** Every command, in the order `help` lists them. */
+export const COMMANDS: Command[] = [
+  ...ACCOUNT_COMMANDS,
+  ...PRESENCE_COMMANDS,
+  ...ROOM_COMMANDS,
+  ...MESSAGE_COMMANDS,
+  ...BLOCK_COMMANDS,
+];

@@ -1,0 +1,214 @@
+/**
+ * The server's settings: every limit is a named, documented setting with a default, set from the
+ * command line (`deno task server --help` lists them).
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+
+/** Every setting of the server. */
+export interface ServerConfig {
+  host: string;
+  port: number;
+  usersFile: string;
+  dataDir: string;
+  pbkdf2Iterations: number;
+  /** Longest accepted line, in bytes. */
+  maxLine: number;
+  /** Chat lines per second per connection (0: no flood control). */
+  rate: number;
+  /** Lines a connection may send at once before flood control slows it down. */
+  burst: number;
+  maxConnections: number;
+  maxPerAddress: number;
+  /** Connections that have not logged in yet, at most. */
+  maxUnauthenticated: number;
+  /** Seconds a connection may stay without logging in (0: forever). */
+  idleTimeout: number;
+  /** Bytes a connection's outbound queue may hold before it is cut off. */
+  sendq: number;
+  /** Seconds a lost session is held for a reconnect. */
+  grace: number;
+  /** Failed logins that lock a user out, and for how long. */
+  lockoutFailures: number;
+  lockoutSeconds: number;
+  /** Seconds a failed login waits before its answer (costs a guesser time, not the server). */
+  loginFailDelay: number;
+  /** Failed logins per minute one address may make. */
+  failedLoginsPerAddress: number;
+  /** Registrations per hour one address may make. */
+  registrationsPerAddress: number;
+  /** Rooms above this many members get periodic enter/leave summaries instead of notices. */
+  bigRoom: number;
+  summarySeconds: number;
+  /** Offline messages kept for one user, at most. */
+  maxOffline: number;
+  /** Rooms one user may be in at once, and rooms the server holds at once. */
+  maxRoomsPerUser: number;
+  maxRooms: number;
+  /** Seconds a graceful shutdown waits for outbound queues to drain. */
+  shutdownDrainSeconds: number;
+  /** No per-connection and per-login log lines (benchmarks). */
+  quiet: boolean;
+}
+
+/** The embedded defaults: `deno task server` needs no configuration. */
+export const DEFAULT_CONFIG: Readonly<ServerConfig> = {
+  host: "0.0.0.0",
+  port: 4000,
+  usersFile: "users.txt",
+  dataDir: "data",
+  pbkdf2Iterations: 600_000,
+  maxLine: 4096,
+  rate: 5,
+  burst: 10,
+  maxConnections: 1000,
+  maxPerAddress: 20,
+  maxUnauthenticated: 200,
+  idleTimeout: 60,
+  sendq: 1 << 20,
+  grace: 30,
+  lockoutFailures: 3,
+  lockoutSeconds: 60,
+  loginFailDelay: 1,
+  failedLoginsPerAddress: 10,
+  registrationsPerAddress: 10,
+  bigRoom: 50,
+  summarySeconds: 5,
+  maxOffline: 100,
+  maxRoomsPerUser: 20,
+  maxRooms: 1000,
+  shutdownDrainSeconds: 2,
+  quiet: false,
+};
+
+/** One command-line flag: its setting, its meaning and the smallest value it takes. */
+interface NumberFlag {
+  key: keyof ServerConfig;
+  help: string;
+  min: number;
+}
+
+const NUMBER_FLAGS: Record<string, NumberFlag> = {
+  "port": { key: "port", help: "TCP port (0 picks a free one)", min: 0 },
+  "pbkdf2-iterations": {
+    key: "pbkdf2Iterations",
+    help: "PBKDF2 iterations for hashes made from now on",
+    min: 1,
+  },
+  "max-line": { key: "maxLine", help: "longest line accepted, bytes", min: 64 },
+  "rate": { key: "rate", help: "chat lines per second per connection (0: unlimited)", min: 0 },
+  "burst": { key: "burst", help: "lines a connection may send at once", min: 1 },
+  "max-connections": { key: "maxConnections", help: "connections at once", min: 1 },
+  "max-per-address": { key: "maxPerAddress", help: "connections from one address", min: 1 },
+  "max-unauthenticated": {
+    key: "maxUnauthenticated",
+    help: "connections not logged in yet",
+    min: 1,
+  },
+  "idle-timeout": {
+    key: "idleTimeout",
+    help: "seconds to log in before being disconnected (0: never)",
+    min: 0,
+  },
+  "sendq": { key: "sendq", help: "outbound queue bound per connection, bytes", min: 1024 },
+  "grace": { key: "grace", help: "seconds a lost session is held for a reconnect", min: 0 },
+  "lockout-failures": { key: "lockoutFailures", help: "failed logins before lockout", min: 1 },
+  "lockout-seconds": { key: "lockoutSeconds", help: "lockout length, seconds", min: 0 },
+  "login-fail-delay": {
+    key: "loginFailDelay",
+    help: "seconds before a failed login is answered",
+    min: 0,
+  },
+  "failed-logins-per-address": {
+    key: "failedLoginsPerAddress",
+    help: "failed logins per minute from one address",
+    min: 1,
+  },
+  "registrations-per-address": {
+    key: "registrationsPerAddress",
+    help: "registrations per hour from one address",
+    min: 1,
+  },
+  "big-room": {
+    key: "bigRoom",
+    help: "members above which enter/leave notices become summaries",
+    min: 1,
+  },
+  "summary-seconds": { key: "summarySeconds", help: "seconds between summaries", min: 1 },
+  "max-offline": { key: "maxOffline", help: "offline messages kept per user", min: 0 },
+  "max-rooms-per-user": { key: "maxRoomsPerUser", help: "rooms one user may be in", min: 1 },
+  "max-rooms": { key: "maxRooms", help: "rooms on the server", min: 1 },
+  "shutdown-drain": {
+    key: "shutdownDrainSeconds",
+    help: "seconds shutdown waits for queues to drain",
+    min: 0,
+  },
+};
+
+/** The result of reading the command line: settings, a help request, or a clear error. */
+export type ConfigResult =
+  | { ok: true; config: ServerConfig }
+  | { ok: false; help: true; text: string }
+  | { ok: false; help?: false; error: string };
+
+/** The `--help` text, listing every setting with its default. */
+export function usage(): string {
+  const lines = [
+    "Usage: deno task server [options]",
+    "",
+    `  --host HOST                 address to listen on (default ${DEFAULT_CONFIG.host}; :: for IPv6 and IPv4)`,
+    `  --users FILE                account file (default ${DEFAULT_CONFIG.usersFile})`,
+    `  --data DIR                  data directory (default ${DEFAULT_CONFIG.dataDir})`,
+    `  --quiet                     no per-connection log lines`,
+  ];
+  for (const [name, flag] of Object.entries(NUMBER_FLAGS)) {
+    lines.push(`  --${`${name} N`.padEnd(26)}${flag.help} (default ${DEFAULT_CONFIG[flag.key]})`);
+  }
+  lines.push("  --help                      this text");
+  return lines.join("\n");
+}
+
+/**
+ * Reads the server's command line.
+ *
+ * @example
+ * ```ts
+ * const result = parseServerArgs(["--port", "0", "--rate", "0"]);
+ * if (result.ok) console.log(result.config.port); // 0
+ * ```
+ */
+export function parseServerArgs(args: string[]): ConfigResult {
+  const options: Record<string, { type: "string" | "boolean" }> = {
+    host: { type: "string" },
+    users: { type: "string" },
+    data: { type: "string" },
+    quiet: { type: "boolean" },
+    help: { type: "boolean" },
+  };
+  for (const name of Object.keys(NUMBER_FLAGS)) options[name] = { type: "string" };
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({ args, options, allowPositionals: false, strict: true }).values;
+  } catch (error) {
+    return { ok: false, error: `${(error as Error).message} (see --help)` };
+  }
+  if (values.help) return { ok: false, help: true, text: usage() };
+  const config: ServerConfig = { ...DEFAULT_CONFIG };
+  if (typeof values.host === "string") config.host = values.host;
+  if (typeof values.users === "string") config.usersFile = values.users;
+  if (typeof values.data === "string") config.dataDir = values.data;
+  config.quiet = values.quiet === true;
+  for (const [name, flag] of Object.entries(NUMBER_FLAGS)) {
+    const raw = values[name];
+    if (typeof raw !== "string") continue;
+    const value = Number(raw);
+    if (!/^\d+(\.\d+)?$/.test(raw) || !Number.isFinite(value) || value < flag.min) {
+      return { ok: false, error: `--${name} takes a number ≥ ${flag.min}, not "${raw}"` };
+    }
+    (config as unknown as Record<string, number>)[flag.key] = value;
+  }
+  if (config.port > 65535) return { ok: false, error: `--port must be at most 65535` };
+  return { ok: true, config };
+}

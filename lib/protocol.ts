@@ -1,0 +1,276 @@
+/**
+ * The wire protocol shared by the server and the client: the events the server sends, their two
+ * presentations (human-readable text lines and JSON lines), and the error codes.
+ *
+ * Every event is encoded at most once per presentation ({@link EncodedEvent}), so a message fanned
+ * out to a thousand members costs one encoding, not a thousand.
+ *
+ * @module
+ */
+
+/** The fake user name the server speaks as (seed 000). */
+export const SERVER_NAME = "*";
+
+/** Every error code the server sends, in JSON mode as `code`. */
+export const ERROR_CODES = [
+  "LOGIN_FAILED",
+  "LOCKED_OUT",
+  "NOT_LOGGED_IN",
+  "UNKNOWN_COMMAND",
+  "BAD_FORMAT",
+  "NO_SUCH_USER",
+  "USER_OFFLINE",
+  "NO_SUCH_ROOM",
+  "NOT_IN_ROOM",
+  "ROOM_EXISTS",
+  "NAME_TAKEN",
+  "BLOCKED",
+  "FORBIDDEN",
+  "RATE_LIMITED",
+  "LINE_TOO_LONG",
+  "TOO_MANY_CONNECTIONS",
+  "SERVER_ERROR",
+] as const;
+
+/** One of {@link ERROR_CODES}. */
+export type ErrorCode = typeof ERROR_CODES[number];
+
+/** The two presentations a connection can choose with `mode text` / `mode json`. */
+export type Presentation = "text" | "json";
+
+/** A line spoken in a room. */
+export interface MessageEvent {
+  type: "message";
+  from: string;
+  room: string;
+  text: string;
+  time: Date;
+}
+
+/** A private message (`tell`), live or delivered from the offline mailbox. */
+export interface PrivateEvent {
+  type: "private";
+  from: string;
+  to: string;
+  text: string;
+  time: Date;
+  /** True when the message was kept while the recipient was offline. */
+  offline?: boolean;
+}
+
+/** A message to everyone online (`shout`). */
+export interface BroadcastEvent {
+  type: "broadcast";
+  from: string;
+  text: string;
+  time: Date;
+}
+
+/** What a notice is about, so a client can act on it without parsing the sentence. */
+export type NoticeKind =
+  | "enter"
+  | "leave"
+  | "lost"
+  | "back"
+  | "closed"
+  | "summary"
+  | "welcome"
+  | "takeover"
+  | "shutdown"
+  | "info";
+
+/** Something the server tells, not in answer to a command of the receiver's (entries, exits…). */
+export interface NoticeEvent {
+  type: "notice";
+  text: string;
+  time: Date;
+  kind: NoticeKind;
+  room?: string;
+  user?: string;
+}
+
+/** The answer to a command; `data` carries the structured form of list-like answers. */
+export interface ReplyEvent {
+  type: "reply";
+  command: string;
+  text: string;
+  time: Date;
+  data?: unknown;
+}
+
+/** An error a user caused, with its protocol code. */
+export interface ErrorEvent {
+  type: "error";
+  code: ErrorCode;
+  text: string;
+  time: Date;
+  command?: string;
+}
+
+/** Everything the server sends. */
+export type ServerEvent =
+  | MessageEvent
+  | PrivateEvent
+  | BroadcastEvent
+  | NoticeEvent
+  | ReplyEvent
+  | ErrorEvent;
+
+/** The JSON form of an event as it travels: `time` is ISO-8601 UTC and `from` is always present. */
+export type WireEvent = ServerEvent extends infer E
+  ? E extends ServerEvent ? Omit<E, "time"> & { from: string; time: string } : never
+  : never;
+
+const encoder = new TextEncoder();
+
+function pad2(n: number): string {
+  return n < 10 ? "0" + n : String(n);
+}
+
+/**
+ * Formats a time as HH:MM:SS in local time, the form both the server's text presentation and
+ * the client's display use.
+ *
+ * @example
+ * ```ts
+ * clockTime(new Date(2026, 0, 1, 21, 4, 5)); // "21:04:05"
+ * ```
+ */
+export function clockTime(time: Date): string {
+  return `${pad2(time.getHours())}:${pad2(time.getMinutes())}:${pad2(time.getSeconds())}`;
+}
+
+/** Who an event is from, as shown to a person: the sender, or `*` for the server. */
+export function senderOf(event: ServerEvent | WireEvent): string {
+  switch (event.type) {
+    case "message":
+    case "private":
+    case "broadcast":
+      return event.from;
+    default:
+      return SERVER_NAME;
+  }
+}
+
+/**
+ * The label shown before the time: `alice@lobby`, `alice (private)`, `alice (broadcast)`, `*`.
+ *
+ * @example
+ * ```ts
+ * senderLabel({ type: "message", from: "alice", room: "lobby", text: "hi", time: new Date() });
+ * // "alice@lobby"
+ * ```
+ */
+export function senderLabel(event: ServerEvent | WireEvent): string {
+  switch (event.type) {
+    case "message":
+      return `${event.from}@${event.room}`;
+    case "private":
+      return `${event.from} (${event.offline ? "offline" : "private"})`;
+    case "broadcast":
+      return `${event.from} (broadcast)`;
+    default:
+      return SERVER_NAME;
+  }
+}
+
+/** The sentence shown after the time; errors get an `error:` prefix. */
+export function bodyOf(event: ServerEvent | WireEvent): string {
+  return event.type === "error" ? `error: ${event.text}` : event.text;
+}
+
+/**
+ * Encodes an event as text-mode lines (CRLF-terminated, for telnet): `sender time message`.
+ * A multi-line text (a `who` list, `help`) becomes one prefixed line per text line.
+ *
+ * @example
+ * ```ts
+ * const line = new TextDecoder().decode(encodeText({
+ *   type: "notice", kind: "enter", text: "bob entered lobby", time: new Date(2026, 0, 1, 21, 4, 5),
+ * }));
+ * // "* 21:04:05 bob entered lobby\r\n"
+ * ```
+ */
+export function encodeText(event: ServerEvent): Uint8Array {
+  const prefix = `${senderLabel(event)} ${clockTime(event.time)} `;
+  const body = bodyOf(event);
+  if (!body.includes("\n")) return encoder.encode(prefix + body + "\r\n");
+  return encoder.encode(body.split("\n").map((line) => prefix + line + "\r\n").join(""));
+}
+
+/**
+ * The JSON object of an event: `type`, `from`, `time` (ISO-8601 UTC), `text` and the type's own
+ * fields.
+ */
+export function toWire(event: ServerEvent): WireEvent {
+  const { time, ...rest } = event;
+  return { ...rest, from: senderOf(event), time: time.toISOString() } as WireEvent;
+}
+
+/**
+ * Encodes an event as one JSON line (LF-terminated).
+ *
+ * @example
+ * ```ts
+ * encodeJson({ type: "broadcast", from: "alice", text: "hi", time: new Date(0) });
+ * // bytes of {"type":"broadcast","from":"alice","text":"hi","time":"1970-01-01T00:00:00.000Z"}\n
+ * ```
+ */
+export function encodeJson(event: ServerEvent): Uint8Array {
+  return encoder.encode(JSON.stringify(toWire(event)) + "\n");
+}
+
+/**
+ * An event with its encodings made on first use and then shared: the same bytes go to every
+ * recipient that uses the same presentation.
+ *
+ * @example
+ * ```ts
+ * const encoded = new EncodedEvent({ type: "broadcast", from: "a", text: "hi", time: new Date() });
+ * encoded.bytes("text") === encoded.bytes("text"); // true: encoded once
+ * ```
+ */
+export class EncodedEvent {
+  #text?: Uint8Array;
+  #json?: Uint8Array;
+  constructor(readonly event: ServerEvent) {}
+
+  /** The bytes of this event in the given presentation. */
+  bytes(presentation: Presentation): Uint8Array {
+    if (presentation === "text") return this.#text ??= encodeText(this.event);
+    return this.#json ??= encodeJson(this.event);
+  }
+}
+
+/**
+ * Parses one JSON line the server sent (the client's side of {@link encodeJson}). Returns
+ * `undefined` for a line that is not an event object.
+ */
+export function parseWireEvent(line: string): WireEvent | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== "object" || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  if (typeof v.type !== "string" || typeof v.text !== "string" || typeof v.time !== "string") {
+    return undefined;
+  }
+  return v as unknown as WireEvent;
+}
+
+/** Word characters allowed in user names: 1–32 of `A-Za-z0-9_-`. */
+export const USER_NAME_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
+
+/** Names no account may take. */
+export const RESERVED_NAMES: ReadonlySet<string> = new Set(["*", "guest", "server"]);
+
+/** Whether a string is a valid, unreserved user name. */
+export function isValidUserName(name: string): boolean {
+  return USER_NAME_PATTERN.test(name) && !RESERVED_NAMES.has(name.toLowerCase());
+}
+
+/** The longest room name (a `start` topic), in characters. */
+export const MAX_ROOM_NAME = 64;

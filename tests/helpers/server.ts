@@ -1,0 +1,155 @@
+/**
+ * Starts the real server for tests: in-process (fast, for most tests) or as a subprocess (for
+ * signals, kill -9 and restarts), always on port 0 with a temporary users file and data dir.
+ *
+ * @module
+ */
+
+import { hashPassword } from "../../lib/password_hash.ts";
+import { DEFAULT_CONFIG, type ServerConfig } from "../../lib/config.ts";
+import { silentLogger } from "../../lib/log.ts";
+import { type RunningServer, startServer } from "../../server.ts";
+
+/** Cheap hashes for test accounts. */
+export const TEST_ITERATIONS = 1000;
+
+/** Settings for tests: loopback, port 0, cheap hashes, no fail delay, no flood control. */
+export function testConfig(dir: string, overrides: Partial<ServerConfig> = {}): ServerConfig {
+  return {
+    ...DEFAULT_CONFIG,
+    host: "127.0.0.1",
+    port: 0,
+    usersFile: `${dir}/users.txt`,
+    dataDir: `${dir}/data`,
+    pbkdf2Iterations: TEST_ITERATIONS,
+    loginFailDelay: 0,
+    rate: 0,
+    ...overrides,
+  };
+}
+
+/** Writes a users file with these accounts (name → password). */
+export async function writeUsers(path: string, accounts: Record<string, string>): Promise<void> {
+  const lines = ["# test accounts"];
+  for (const [name, password] of Object.entries(accounts)) {
+    lines.push(`${name}:user:${await hashPassword(password, TEST_ITERATIONS)}`);
+  }
+  await Deno.writeTextFile(path, lines.join("\n") + "\n");
+}
+
+/** An in-process server with its temp dir; disposing shuts it down and removes the dir. */
+export interface TestServer extends AsyncDisposable {
+  server: RunningServer;
+  port: number;
+  dir: string;
+  config: ServerConfig;
+}
+
+/**
+ * Starts the server in this process with the given accounts.
+ *
+ * @example
+ * ```ts
+ * await using t = await startTestServer({ alice: "pw" });
+ * ```
+ */
+export async function startTestServer(
+  accounts: Record<string, string> = {},
+  overrides: Partial<ServerConfig> = {},
+  dir?: string,
+): Promise<TestServer> {
+  const base = dir ?? await Deno.makeTempDir({ prefix: "parley-test-" });
+  const config = testConfig(base, overrides);
+  if (Object.keys(accounts).length) await writeUsers(config.usersFile, accounts);
+  const server = await startServer(config, silentLogger);
+  return {
+    server,
+    port: server.addr.port,
+    dir: base,
+    config,
+    async [Symbol.asyncDispose]() {
+      await server.shutdown();
+      if (!dir) await Deno.remove(base, { recursive: true });
+    },
+  };
+}
+
+/** A server running as a child process. */
+export class ServerProcess {
+  readonly stderrLines: string[] = [];
+  #waiters = new Set<() => void>();
+  readonly #pumping: Promise<void>;
+  port = 0;
+
+  private constructor(readonly child: Deno.ChildProcess) {
+    this.#pumping = this.#pump();
+  }
+
+  /**
+   * Spawns `server.ts` with the given arguments (add `--port 0`), and waits for `listening`.
+   */
+  static async start(args: string[], cwd = Deno.cwd()): Promise<ServerProcess> {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-all", new URL("../../server.ts", import.meta.url).pathname, ...args],
+      cwd,
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    const server = new ServerProcess(child);
+    const line = await server.waitForLog(/listening on \S+:(\d+)/, 15_000);
+    server.port = Number(/listening on \S+:(\d+)/.exec(line)![1]);
+    return server;
+  }
+
+  async #pump(): Promise<void> {
+    const decoder = new TextDecoderStream();
+    let partial = "";
+    for await (const chunk of this.child.stderr.pipeThrough(decoder)) {
+      partial += chunk;
+      const parts = partial.split("\n");
+      partial = parts.pop()!;
+      this.stderrLines.push(...parts);
+      for (const wake of [...this.#waiters]) wake();
+    }
+    for (const wake of [...this.#waiters]) wake();
+  }
+
+  /** Waits for a log line matching `pattern`, searching from the start of the log. */
+  async waitForLog(pattern: RegExp, ms = 5000): Promise<string> {
+    const deadline = Date.now() + ms;
+    let exited = false;
+    void this.child.status.then(() => exited = true);
+    while (true) {
+      const found = this.stderrLines.find((line) => pattern.test(line));
+      if (found) return found;
+      if (exited) throw new Error(`server exited; log:\n${this.stderrLines.join("\n")}`);
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new Error(`no log line ${pattern} in ${ms} ms; log:\n${this.stderrLines.join("\n")}`);
+      }
+      await new Promise<void>((resolve) => {
+        const waiters = this.#waiters;
+        const timer = setTimeout(done, Math.min(left, 100));
+        function done() {
+          clearTimeout(timer);
+          waiters.delete(done);
+          resolve();
+        }
+        waiters.add(done);
+      });
+    }
+  }
+
+  /** Sends a signal and waits for the process to exit; returns its status. */
+  async stop(signal: Deno.Signal = "SIGINT"): Promise<Deno.CommandStatus> {
+    try {
+      this.child.kill(signal);
+    } catch {
+      // already exited
+    }
+    const status = await this.child.status;
+    await this.#pumping;
+    return status;
+  }
+}

@@ -1,0 +1,62 @@
+import assert from "node:assert/strict";
+import { SendQueue } from "../lib/send_queue.ts";
+
+const encode = (text: string) => new TextEncoder().encode(text);
+
+Deno.test("chunks queued while a write is in flight go out together in the next write", async () => {
+  const writes: string[] = [];
+  let release: (() => void) | undefined;
+  const queue = new SendQueue(async (bytes) => {
+    writes.push(new TextDecoder().decode(bytes));
+    if (writes.length === 1) await new Promise<void>((resolve) => release = resolve);
+    return bytes.length;
+  }, { limit: 1000, onFailure: () => {} });
+  queue.push(encode("a"));
+  await Promise.resolve();
+  queue.push(encode("b"));
+  queue.push(encode("c"));
+  while (!release) await Promise.resolve();
+  release();
+  await queue.drained();
+  assert.deepEqual(writes, ["a", "bc"]);
+});
+
+Deno.test("a partial write is completed", async () => {
+  const written: number[] = [];
+  const queue = new SendQueue((bytes) => {
+    written.push(...bytes.subarray(0, 2));
+    return Promise.resolve(Math.min(2, bytes.length));
+  }, { limit: 1000, onFailure: () => {} });
+  queue.push(encode("hello"));
+  await queue.drained();
+  assert.deepEqual(new TextDecoder().decode(new Uint8Array(written)), "hello");
+});
+
+Deno.test("a queue past its bound fails once and takes nothing more", async () => {
+  const failures: string[] = [];
+  let release: (() => void) | undefined;
+  const queue = new SendQueue(async (bytes) => {
+    await new Promise<void>((resolve) => release = resolve);
+    return bytes.length;
+  }, { limit: 10, onFailure: (failure) => failures.push(failure.reason) });
+  assert.deepEqual(queue.push(encode("12345")), true);
+  await Promise.resolve();
+  assert.deepEqual(queue.push(encode("1234567890")), true, "the in-flight write does not count");
+  assert.deepEqual(queue.push(encode("x")), false);
+  assert.deepEqual(queue.push(encode("y")), false);
+  assert.deepEqual(failures, ["overflow"]);
+  release!();
+  await queue.drained();
+});
+
+Deno.test("a failing write fails the queue and wakes whoever waits for it to drain", async () => {
+  const failures: string[] = [];
+  const queue = new SendQueue(() => Promise.reject(new Error("reset")), {
+    limit: 100,
+    onFailure: (failure) => failures.push(failure.reason),
+  });
+  queue.push(encode("x"));
+  await queue.drained();
+  assert.deepEqual(failures, ["write-failed"]);
+  assert.deepEqual(queue.failed, true);
+});
