@@ -6,7 +6,7 @@
 
 import { fail } from "../command_table.ts";
 import { isValidPassword } from "../password_hash.ts";
-import { isValidUserName } from "../protocol.ts";
+import { USER_NAME_PATTERN } from "../protocol.ts";
 import type { Session } from "../session.ts";
 import { TELNET_ECHO_OFF } from "../telnet_filter.ts";
 import type { Command, CommandContext } from "./context.ts";
@@ -119,11 +119,8 @@ const register: Command = {
   summary: "make a new account",
   access: "guest",
   async run({ chat, session }, [name, password]) {
-    if (!isValidUserName(name!)) {
-      return fail(
-        "BAD_FORMAT",
-        "a user name is 1-32 letters, digits, _ or -, and not guest, server or *",
-      );
+    if (!USER_NAME_PATTERN.test(name!)) {
+      return fail("BAD_FORMAT", "a user name is 1-32 letters, digits, _ or -");
     }
     if (!isValidPassword(password!)) {
       return fail("BAD_FORMAT", "a password is 1-128 characters without spaces");

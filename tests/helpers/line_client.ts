@@ -24,6 +24,9 @@ export const WAIT_MS = 5000;
 export class LineClient {
   /** Every line received so far, without its line ending. */
   readonly lines: string[] = [];
+  /** Every byte received, when the client was made with `keepRaw` (telnet negotiation tests). */
+  readonly raw: number[] = [];
+  keepRaw = false;
   #cursor = 0;
   #partial = "";
   #closed = false;
@@ -39,11 +42,17 @@ export class LineClient {
     return new LineClient(await Deno.connect({ hostname, port }));
   }
 
-  /** Connects, switches to JSON mode and logs in; resolves with the login reply. */
-  static async json(port: number, user: string, password: string): Promise<LineClient> {
+  /** Connects and switches to JSON mode (the mode reply is consumed). */
+  static async connectJson(port: number): Promise<LineClient> {
     const client = await LineClient.connect(port);
     await client.send("mode json");
     await client.nextEvent((e) => e.type === "reply" && e.command === "mode");
+    return client;
+  }
+
+  /** Connects, switches to JSON mode and logs in; resolves with the login reply. */
+  static async json(port: number, user: string, password: string): Promise<LineClient> {
+    const client = await LineClient.connectJson(port);
     await client.send(`login ${user} ${password}`);
     const reply = await client.nextEvent((e) => e.command === "login" || e.type === "error");
     if (reply.type === "error") throw new Error(`login ${user} failed: ${reply.text}`);
@@ -61,6 +70,7 @@ export class LineClient {
       while (true) {
         const n = await this.conn.read(buffer);
         if (n === null) break;
+        if (this.keepRaw) this.raw.push(...buffer.subarray(0, n));
         this.#partial += decoder.decode(buffer.subarray(0, n), { stream: true });
         const parts = this.#partial.split("\n");
         this.#partial = parts.pop()!;
