@@ -51,7 +51,7 @@ export async function startServer(
   const chat = new Chat({ config, accounts, store, log });
   let listener: Deno.TcpListener;
   try {
-    listener = Deno.listen({ hostname: config.host, port: config.port });
+    listener = listen(config.host, config.port, log);
   } catch (error) {
     store.close();
     throw error;
@@ -76,6 +76,20 @@ export async function startServer(
       log("stopped");
     })();
   return { chat, addr, shutdown, finished };
+}
+
+/**
+ * Listens on `host:port`. The default host `::` takes IPv6 and IPv4 alike; on a machine without
+ * IPv6 it falls back to `0.0.0.0`.
+ */
+function listen(host: string, port: number, log: Logger): Deno.TcpListener {
+  try {
+    return Deno.listen({ hostname: host, port });
+  } catch (error) {
+    if (host !== "::" || error instanceof Deno.errors.AddrInUse) throw error;
+    log("IPv6 is not available; listening on IPv4 only", { error: String(error) });
+    return Deno.listen({ hostname: "0.0.0.0", port });
+  }
 }
 
 /** A second SIGINT within this many ms is the same keypress delivered twice (terminal + task runner). */

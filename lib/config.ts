@@ -55,7 +55,7 @@ export interface ServerConfig {
 
 /** The embedded defaults: `deno task server` needs no configuration. */
 export const DEFAULT_CONFIG: Readonly<ServerConfig> = {
-  host: "0.0.0.0",
+  host: "::",
   port: 4000,
   usersFile: "users.txt",
   dataDir: "data",
@@ -158,7 +158,7 @@ export function usage(): string {
   const lines = [
     "Usage: deno task server [options]",
     "",
-    `  --host HOST                 address to listen on (default ${DEFAULT_CONFIG.host}; :: for IPv6 and IPv4)`,
+    `  --host HOST                 address to listen on (default ${DEFAULT_CONFIG.host}: IPv6 and IPv4)`,
     `  --users FILE                account file (default ${DEFAULT_CONFIG.usersFile})`,
     `  --data DIR                  data directory (default ${DEFAULT_CONFIG.dataDir})`,
     `  --quiet                     no per-connection log lines`,
