@@ -17,7 +17,7 @@ import { EncodedEvent, type NoticeKind } from "./protocol.ts";
 import type { Room } from "./room.ts";
 import { Rooms } from "./rooms.ts";
 import { sanitizeText } from "./sanitize.ts";
-import { type Connection, type IncomingLine, Session } from "./session.ts";
+import { type Connection, type IncomingLine, Session, type SessionOptions } from "./session.ts";
 import type { Store } from "./store.ts";
 import { TELNET_ECHO_ON } from "./telnet_filter.ts";
 import { User } from "./user.ts";
@@ -61,6 +61,7 @@ export class Chat {
   readonly loginGuard: LoginGuard;
   readonly registrations: AddressLimiter;
   #perAddress = new Map<string, number>();
+  readonly #sessionOptions: SessionOptions;
   #unauthenticated = 0;
   #sweepTimer: ReturnType<typeof setInterval>;
   #shuttingDown = false;
@@ -78,6 +79,22 @@ export class Chat {
       perAddressPerMinute: this.config.failedLoginsPerAddress,
     });
     this.registrations = new AddressLimiter(this.config.registrationsPerAddress, 3600);
+    // One options object for every session: nothing per connection that need not be.
+    this.#sessionOptions = {
+      sendq: this.config.sendq,
+      rate: this.config.rate,
+      burst: this.config.burst,
+      cost: (_session, line) => this.#costOf(line),
+      handle: (session, line) => this.#handleLine(session, line),
+      onQueueFailure: (session, reason) => this.endSession(session, { kind: "lost", reason }),
+      onHandlerError: (session, error) => {
+        this.log("error", {
+          peer: session.connection.peer,
+          error: String((error as Error)?.stack ?? error),
+        });
+        session.error("SERVER_ERROR", "the server failed to handle that line; it has been logged");
+      },
+    };
     this.#sweepTimer = setInterval(() => {
       this.loginGuard.sweep();
       this.registrations.sweep();
@@ -100,21 +117,7 @@ export class Chat {
 
   /** Starts a session for a connection that {@link admit} let in. */
   open(connection: Connection): Session {
-    const session = new Session(connection, {
-      sendq: this.config.sendq,
-      rate: this.config.rate,
-      burst: this.config.burst,
-      cost: (_session, line) => this.#costOf(line),
-      handle: (s, line) => this.#handleLine(s, line),
-      onQueueFailure: (s, reason) => this.endSession(s, { kind: "lost", reason }),
-      onHandlerError: (s, error) => {
-        this.log("error", {
-          peer: s.connection.peer,
-          error: String((error as Error)?.stack ?? error),
-        });
-        s.error("SERVER_ERROR", "the server failed to handle that line; it has been logged");
-      },
-    });
+    const session = new Session(connection, this.#sessionOptions);
     this.sessions.add(session);
     this.#perAddress.set(connection.address, (this.#perAddress.get(connection.address) ?? 0) + 1);
     this.#unauthenticated++;
