@@ -426,7 +426,10 @@ function parseLine(line: string): ParsedLine {
   if (parsePasswordHash(hash) === undefined) {
     return { ok: false, problem: `malformed password hash for user ${name}` };
   }
-  return { ok: true, entry: { account: Object.freeze({ name, role }), hash } };
+  return {
+    ok: true,
+    entry: { account: Object.freeze({ name, role: role === "admin" ? "admin" : "user" }), hash },
+  };
 }
 
 function formatLine(entry: Entry): string {

@@ -13,6 +13,7 @@ import { type CommandContext, COMMANDS } from "./commands/index.ts";
 import type { ServerConfig } from "./config.ts";
 import type { Logger } from "./log.ts";
 import { LoginGuard } from "./login_guard.ts";
+import { nameList } from "./name_list.ts";
 import { EncodedEvent, type NoticeKind } from "./protocol.ts";
 import type { Room } from "./room.ts";
 import { Rooms } from "./rooms.ts";
@@ -239,10 +240,11 @@ export class Chat {
   #summarise(room: Room): void {
     room.summaryTimer = undefined;
     const parts: string[] = [];
-    const names = (list: string[]) =>
-      list.slice(0, 10).join(", ") + (list.length > 10 ? ` and ${list.length - 10} more` : "");
-    if (room.entered.length) parts.push(`${room.entered.length} entered (${names(room.entered)})`);
-    if (room.left.length) parts.push(`${room.left.length} left (${names(room.left)})`);
+    const { entered, left } = room;
+    if (entered.length) {
+      parts.push(`${entered.length} entered (${nameList(entered, entered.length, 10)})`);
+    }
+    if (left.length) parts.push(`${left.length} left (${nameList(left, left.length, 10)})`);
     room.entered = [];
     room.left = [];
     if (parts.length === 0) return;
@@ -314,13 +316,11 @@ export class Chat {
         clearTimeout(user.graceTimer);
         user.graceTimer = undefined;
         for (const room of user.rooms) this.announce(room, "back", user, `${user.name} is back`);
-        const held = user.held;
-        user.held = [];
-        user.heldBytes = 0;
+        const held = user.takeHeld();
         queueMicrotask(() => held.forEach((event) => session.send(event)));
       }
     } else {
-      user = new User(name, role, new Set(this.store.blocksOf(key).map((n) => n.toLowerCase())));
+      user = new User(name, role, this.store.blocksOf(key));
       this.users.set(key, user);
       user.session = session;
     }

@@ -9,8 +9,10 @@
  * @module
  */
 
-/** Where a queue writes: a socket's `write` (which may write only part of the buffer). */
-export type WriteSink = (bytes: Uint8Array) => Promise<number>;
+/** Where a queue writes: a socket (whose `write` may write only part of the buffer). */
+export interface WriteSink {
+  write(bytes: Uint8Array): Promise<number>;
+}
 
 /** Why a queue stopped: it overflowed, or the sink failed. */
 export type QueueFailure = { reason: "overflow"; queued: number } | {
@@ -18,33 +20,29 @@ export type QueueFailure = { reason: "overflow"; queued: number } | {
   error: unknown;
 };
 
-/** Options for {@link SendQueue}. */
-export interface SendQueueOptions {
-  /** The most bytes that may wait to be written. */
-  limit: number;
-  /** Called once when the queue gives up; the owner closes the connection. */
-  onFailure: (failure: QueueFailure) => void;
+/** Who is told when a queue gives up (once); it closes the connection. */
+export interface QueueOwner {
+  queueFailed(failure: QueueFailure): void;
 }
 
 /**
  * @example
  * ```ts
- * const queue = new SendQueue((bytes) => conn.write(bytes), {
- *   limit: 1 << 20,
- *   onFailure: () => conn.close(),
- * });
+ * const queue = new SendQueue(conn, 1 << 20, { queueFailed: () => conn.close() });
  * queue.push(new TextEncoder().encode("hello\r\n"));
  * await queue.drained();
  * ```
  */
 export class SendQueue {
-  #chunks: Uint8Array[] = [];
+  // Kept small: an idle connection's queue is a few fields and no arrays.
+  #chunks: Uint8Array[] | null = null;
   #queued = 0;
   #writing = false;
   #failed = false;
-  #idleWaiters: (() => void)[] = [];
+  #idleWaiters: (() => void)[] | null = null;
 
-  constructor(readonly sink: WriteSink, readonly options: SendQueueOptions) {}
+  /** `limit` is the most bytes that may wait to be written. */
+  constructor(readonly sink: WriteSink, readonly limit: number, readonly owner: QueueOwner) {}
 
   /** Bytes waiting to be written (not counting the write in flight). */
   get queued(): number {
@@ -59,11 +57,11 @@ export class SendQueue {
   /** Queues bytes to be written; returns false if the queue has failed or just overflowed. */
   push(bytes: Uint8Array): boolean {
     if (this.#failed) return false;
-    if (this.#queued + bytes.length > this.options.limit) {
+    if (this.#queued + bytes.length > this.limit) {
       this.#fail({ reason: "overflow", queued: this.#queued + bytes.length });
       return false;
     }
-    this.#chunks.push(bytes);
+    (this.#chunks ??= []).push(bytes);
     this.#queued += bytes.length;
     if (!this.#writing) {
       this.#writing = true;
@@ -76,16 +74,16 @@ export class SendQueue {
   /** Resolves when nothing is queued or in flight (or the queue has failed). */
   drained(): Promise<void> {
     if (!this.#writing || this.#failed) return Promise.resolve();
-    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+    return new Promise((resolve) => (this.#idleWaiters ??= []).push(resolve));
   }
 
   async #flush(): Promise<void> {
     try {
-      while (this.#chunks.length > 0 && !this.#failed) {
+      while (this.#chunks !== null && !this.#failed) {
         const buffer = this.#take();
         let offset = 0;
         while (offset < buffer.length) {
-          offset += await this.sink(offset === 0 ? buffer : buffer.subarray(offset));
+          offset += await this.sink.write(offset === 0 ? buffer : buffer.subarray(offset));
         }
       }
     } catch (error) {
@@ -98,9 +96,9 @@ export class SendQueue {
 
   /** All queued chunks as one buffer (the chunk itself when there is only one). */
   #take(): Uint8Array {
-    const chunks = this.#chunks;
+    const chunks = this.#chunks!;
     const total = this.#queued;
-    this.#chunks = [];
+    this.#chunks = null;
     this.#queued = 0;
     if (chunks.length === 1) return chunks[0]!;
     const buffer = new Uint8Array(total);
@@ -115,15 +113,16 @@ export class SendQueue {
   #fail(failure: QueueFailure): void {
     if (this.#failed) return;
     this.#failed = true;
-    this.#chunks = [];
+    this.#chunks = null;
     this.#queued = 0;
     this.#wake();
-    this.options.onFailure(failure);
+    this.owner.queueFailed(failure);
   }
 
   #wake(): void {
     const waiters = this.#idleWaiters;
-    this.#idleWaiters = [];
+    if (waiters === null) return;
+    this.#idleWaiters = null;
     for (const wake of waiters) wake();
   }
 }

@@ -17,7 +17,7 @@ import {
   type Presentation,
   type ServerEvent,
 } from "./protocol.ts";
-import { SendQueue } from "./send_queue.ts";
+import { type QueueFailure, type QueueOwner, SendQueue } from "./send_queue.ts";
 import { TokenBucket } from "./token_bucket.ts";
 import type { User } from "./user.ts";
 
@@ -62,9 +62,8 @@ let nextSessionId = 1;
  * session.receive("login alice secret");
  * ```
  */
-export class Session {
+export class Session implements QueueOwner {
   readonly id: number = nextSessionId++;
-  readonly connectedAt: Date = new Date();
   readonly queue: SendQueue;
   mode: Presentation = "text";
   user: User | null = null;
@@ -75,24 +74,26 @@ export class Session {
   closed = false;
   idleTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #bucket: TokenBucket;
-  #pending: IncomingLine[] = [];
+  // Created when first needed: an idle session holds no arrays.
+  #pending: IncomingLine[] | null = null;
   #pumping = false;
-  #idleWaiters: (() => void)[] = [];
+  #idleWaiters: (() => void)[] | null = null;
   #lagTimer: ReturnType<typeof setTimeout> | undefined;
   #lagWake: (() => void) | undefined;
 
   constructor(readonly connection: Connection, readonly options: SessionOptions) {
     this.#bucket = new TokenBucket(options.rate, options.burst);
-    this.queue = new SendQueue(connection.write.bind(connection), {
-      limit: options.sendq,
-      onFailure: (failure) =>
-        options.onQueueFailure(
-          this,
-          failure.reason === "overflow"
-            ? `send queue overflow (${failure.queued} bytes)`
-            : `write failed: ${String(failure.error)}`,
-        ),
-    });
+    this.queue = new SendQueue(connection, options.sendq, this);
+  }
+
+  /** The send queue gave up: the chat ends this session. */
+  queueFailed(failure: QueueFailure): void {
+    this.options.onQueueFailure(
+      this,
+      failure.reason === "overflow"
+        ? `send queue overflow (${failure.queued} bytes)`
+        : `write failed: ${String(failure.error)}`,
+    );
   }
 
   /** Whether this session is logged in (as a user, not a guest). */
@@ -133,25 +134,25 @@ export class Session {
   /** Takes a line from the transport; it is handled in order, paced by flood control. */
   receive(line: IncomingLine): void {
     if (this.closed) return;
-    this.#pending.push(line);
+    (this.#pending ??= []).push(line);
     if (!this.#pumping) void this.#pump();
   }
 
   /** Whether lines are waiting: the transport should wait for {@link idle} before reading on. */
   get backlogged(): boolean {
-    return this.#pending.length > 0;
+    return this.#pending !== null && this.#pending.length > 0;
   }
 
   /** Resolves when every received line has been handled (or the session closed). */
   idle(): Promise<void> {
     if (!this.#pumping || this.closed) return Promise.resolve();
-    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+    return new Promise((resolve) => (this.#idleWaiters ??= []).push(resolve));
   }
 
   /** Stops handling lines and wakes whoever waits on {@link idle}. */
   markClosed(): void {
     this.closed = true;
-    this.#pending = [];
+    this.#pending = null;
     clearTimeout(this.#lagTimer);
     this.#lagWake?.();
     this.#wake();
@@ -160,7 +161,7 @@ export class Session {
   async #pump(): Promise<void> {
     this.#pumping = true;
     try {
-      while (this.#pending.length > 0 && !this.closed) {
+      while (this.#pending !== null && this.#pending.length > 0 && !this.closed) {
         const line = this.#pending[0]!;
         const cost = this.options.cost(this, line);
         const wait = this.#bucket.waitFor(cost);
@@ -175,6 +176,7 @@ export class Session {
         }
         this.#bucket.take(cost);
         this.#pending.shift();
+        if (this.#pending.length === 0) this.#pending = null;
         try {
           const result = this.options.handle(this, line);
           if (result) await result;
@@ -190,7 +192,8 @@ export class Session {
 
   #wake(): void {
     const waiters = this.#idleWaiters;
-    this.#idleWaiters = [];
+    if (waiters === null) return;
+    this.#idleWaiters = null;
     for (const wake of waiters) wake();
   }
 }

@@ -13,7 +13,8 @@ import type { Session } from "./session.ts";
 /**
  * @example
  * ```ts
- * const alice = new User("alice", "user", new Set());
+ * const alice = new User("alice", "user", ["mallory"]);
+ * alice.blocks("mallory"); // true
  * alice.online; // false until a session is attached
  * ```
  */
@@ -27,18 +28,25 @@ export class User {
   /** The connection, or null while the user is in the grace period after losing it. */
   session: Session | null = null;
   /** Events that arrived while the connection was lost, replayed on resume. */
-  held: EncodedEvent[] = [];
+  held: EncodedEvent[] | null = null;
   heldBytes = 0;
   graceTimer: ReturnType<typeof setTimeout> | undefined;
-  readonly loginTime: Date = new Date();
+  /** Lower-case names of the users this user blocks; null for none (most users). */
+  #blocked: Set<string> | null = null;
 
-  constructor(
-    readonly name: string,
-    readonly role: "user" | "admin",
-    /** Lower-case names of the users this user blocks. */
-    readonly blocked: Set<string>,
-  ) {
+  constructor(readonly name: string, readonly role: "user" | "admin", blocked: string[] = []) {
     this.key = name.toLowerCase();
+    for (const other of blocked) this.block(other);
+  }
+
+  /** Starts blocking a user (by name, any case). */
+  block(name: string): void {
+    (this.#blocked ??= new Set()).add(name.toLowerCase());
+  }
+
+  /** Stops blocking a user. */
+  unblock(name: string): void {
+    this.#blocked?.delete(name.toLowerCase());
   }
 
   /** Whether the user has a live connection (false during the grace period). */
@@ -48,7 +56,7 @@ export class User {
 
   /** Whether this user blocks the user with the given lower-case name. */
   blocks(senderKey: string): boolean {
-    return this.blocked.size !== 0 && this.blocked.has(senderKey);
+    return this.#blocked !== null && this.#blocked.has(senderKey);
   }
 
   /**
@@ -61,12 +69,20 @@ export class User {
       session.send(event);
       return;
     }
-    const size = event.bytes("json").length;
-    this.held.push(event);
-    this.heldBytes += size;
-    while (this.heldBytes > holdLimit && this.held.length > 0) {
-      this.heldBytes -= this.held.shift()!.bytes("json").length;
+    const held = this.held ??= [];
+    held.push(event);
+    this.heldBytes += event.bytes("json").length;
+    while (this.heldBytes > holdLimit && held.length > 0) {
+      this.heldBytes -= held.shift()!.bytes("json").length;
     }
+  }
+
+  /** Takes the events held during the grace period (for the resumed session). */
+  takeHeld(): EncodedEvent[] {
+    const held = this.held ?? [];
+    this.held = null;
+    this.heldBytes = 0;
+    return held;
   }
 
   /** Room names in join order (for replies and `who`). */

@@ -6,11 +6,17 @@ const encode = (text: string) => new TextEncoder().encode(text);
 Deno.test("chunks queued while a write is in flight go out together in the next write", async () => {
   const writes: string[] = [];
   let release: (() => void) | undefined;
-  const queue = new SendQueue(async (bytes) => {
-    writes.push(new TextDecoder().decode(bytes));
-    if (writes.length === 1) await new Promise<void>((resolve) => release = resolve);
-    return bytes.length;
-  }, { limit: 1000, onFailure: () => {} });
+  const queue = new SendQueue(
+    {
+      async write(bytes) {
+        writes.push(new TextDecoder().decode(bytes));
+        if (writes.length === 1) await new Promise<void>((resolve) => release = resolve);
+        return bytes.length;
+      },
+    },
+    1000,
+    { queueFailed: () => {} },
+  );
   queue.push(encode("a"));
   await Promise.resolve();
   queue.push(encode("b"));
@@ -23,10 +29,16 @@ Deno.test("chunks queued while a write is in flight go out together in the next 
 
 Deno.test("a partial write is completed", async () => {
   const written: number[] = [];
-  const queue = new SendQueue((bytes) => {
-    written.push(...bytes.subarray(0, 2));
-    return Promise.resolve(Math.min(2, bytes.length));
-  }, { limit: 1000, onFailure: () => {} });
+  const queue = new SendQueue(
+    {
+      write(bytes) {
+        written.push(...bytes.subarray(0, 2));
+        return Promise.resolve(Math.min(2, bytes.length));
+      },
+    },
+    1000,
+    { queueFailed: () => {} },
+  );
   queue.push(encode("hello"));
   await queue.drained();
   assert.deepEqual(new TextDecoder().decode(new Uint8Array(written)), "hello");
@@ -35,10 +47,16 @@ Deno.test("a partial write is completed", async () => {
 Deno.test("a queue past its bound fails once and takes nothing more", async () => {
   const failures: string[] = [];
   let release: (() => void) | undefined;
-  const queue = new SendQueue(async (bytes) => {
-    await new Promise<void>((resolve) => release = resolve);
-    return bytes.length;
-  }, { limit: 10, onFailure: (failure) => failures.push(failure.reason) });
+  const queue = new SendQueue(
+    {
+      async write(bytes) {
+        await new Promise<void>((resolve) => release = resolve);
+        return bytes.length;
+      },
+    },
+    10,
+    { queueFailed: (failure) => failures.push(failure.reason) },
+  );
   assert.deepEqual(queue.push(encode("12345")), true);
   await Promise.resolve();
   assert.deepEqual(queue.push(encode("1234567890")), true, "the in-flight write does not count");
@@ -51,9 +69,8 @@ Deno.test("a queue past its bound fails once and takes nothing more", async () =
 
 Deno.test("a failing write fails the queue and wakes whoever waits for it to drain", async () => {
   const failures: string[] = [];
-  const queue = new SendQueue(() => Promise.reject(new Error("reset")), {
-    limit: 100,
-    onFailure: (failure) => failures.push(failure.reason),
+  const queue = new SendQueue({ write: () => Promise.reject(new Error("reset")) }, 100, {
+    queueFailed: (failure) => failures.push(failure.reason),
   });
   queue.push(encode("x"));
   await queue.drained();

@@ -20,7 +20,7 @@ const block: Command = {
       return fail("BAD_FORMAT", "you cannot block yourself");
     }
     chat.store.block(user.name, account.name);
-    user.blocked.add(account.name.toLowerCase());
+    user.block(account.name);
     session.reply("block", `blocked ${account.name}`, { user: account.name, blocked: true });
   },
 };
@@ -32,7 +32,7 @@ const unblock: Command = {
   access: "user",
   run({ chat, session, user }, [name]) {
     const wasBlocked = chat.store.unblock(user.name, name!);
-    user.blocked.delete(name!.toLowerCase());
+    user.unblock(name!);
     session.reply(
       "unblock",
       wasBlocked ? `unblocked ${name}` : `you had not blocked ${name}`,

@@ -55,10 +55,3 @@ export function roomState(user: User, room: Room): {
 } {
   return { room: room.name, rooms: user.roomNames(), current: user.current?.name ?? null };
 }
-
-/** A list of names for a sentence: `a, b and 3 more`. */
-export function nameList(names: string[], most = 20): string {
-  if (names.length === 0) return "nobody";
-  const shown = names.slice(0, most).join(", ");
-  return names.length > most ? `${shown} and ${names.length - most} more` : shown;
-}

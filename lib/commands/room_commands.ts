@@ -5,19 +5,13 @@
  */
 
 import type { Chat } from "../chat.ts";
+import { nameList } from "../name_list.ts";
 import { type CommandError, fail, type Outcome } from "../command_table.ts";
 import { MAX_ROOM_NAME } from "../protocol.ts";
 import type { Room } from "../room.ts";
 import { sanitizeText } from "../sanitize.ts";
 import type { User } from "../user.ts";
-import {
-  type Command,
-  type CommandContext,
-  findRoom,
-  isError,
-  nameList,
-  roomState,
-} from "./context.ts";
+import { type Command, type CommandContext, findRoom, isError, roomState } from "./context.ts";
 
 /** A usable room name: printable, 1-64 characters, not a bare number (numbers name rooms). */
 function checkRoomName(name: string): CommandError | null {
@@ -34,8 +28,10 @@ function roomReply(context: CommandContext, command: string, room: Room, text: s
 }
 
 function membersText(room: Room): string {
-  const names = [...room.members].map((member) => member.name);
-  return `${names.length} here: ${nameList(names)}`;
+  const names = (function* () {
+    for (const member of room.members) yield member.name;
+  })();
+  return `${room.members.size} here: ${nameList(names, room.members.size)}`;
 }
 
 /** Opens a room led by the user; with `alone`, the user leaves every other room first. */
