@@ -1,0 +1,306 @@
+/**
+ * The client in a real terminal: tmux runs it in a pane, `send-keys` types, `capture-pane` reads
+ * the screen. Skipped, with a message, when tmux is not installed (scripts/test_tools.sh installs
+ * it from Debian's packages).
+ */
+import assert from "node:assert/strict";
+import { LineClient } from "./helpers/line_client.ts";
+import { ServerProcess, TEST_ITERATIONS, writeUsers } from "./helpers/server.ts";
+
+async function run(cmd: string, args: string[]): Promise<Deno.CommandOutput> {
+  return await new Deno.Command(cmd, { args, stdin: "null", stdout: "piped", stderr: "piped" })
+    .output();
+}
+
+async function tmuxAvailable(): Promise<boolean> {
+  try {
+    return (await run("tmux", ["-V"])).success;
+  } catch {
+    return false;
+  }
+}
+
+const HAVE_TMUX = await tmuxAvailable();
+if (!HAVE_TMUX) {
+  console.log(
+    "skipping the real-terminal client tests: tmux is not installed " +
+      "(scripts/test_tools.sh installs it)",
+  );
+}
+
+const CLIENT = new URL("../client.ts", import.meta.url).pathname;
+const WAIT_MS = 10_000;
+
+/** A tmux server of our own (its own socket), with one pane running a command. */
+class Tmux implements AsyncDisposable {
+  readonly socket = `parley-test-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+
+  async start(command: string): Promise<void> {
+    await this.#tmux([
+      "new-session",
+      "-d",
+      "-s",
+      "t",
+      "-x",
+      "100",
+      "-y",
+      "30",
+      "-e",
+      "TERM=xterm-256color",
+      "-e",
+      "NO_COLOR=",
+      command,
+    ]);
+  }
+
+  async #tmux(args: string[]): Promise<string> {
+    const out = await run("tmux", ["-L", this.socket, "-f", "/dev/null", ...args]);
+    if (!out.success) {
+      throw new Error(`tmux ${args[0]} failed: ${new TextDecoder().decode(out.stderr)}`);
+    }
+    return new TextDecoder().decode(out.stdout);
+  }
+
+  /** Types text literally (no key names). */
+  async type(text: string): Promise<void> {
+    await this.#tmux(["send-keys", "-t", "t", "-l", text]);
+  }
+
+  /** Presses named keys (Enter, BSpace, C-c, Up…). */
+  async press(...keys: string[]): Promise<void> {
+    await this.#tmux(["send-keys", "-t", "t", ...keys]);
+  }
+
+  /** The screen as text lines (trailing blanks trimmed). */
+  async screen(): Promise<string[]> {
+    const text = await this.#tmux(["capture-pane", "-p", "-t", "t"]);
+    const lines = text.split("\n").map((line) => line.trimEnd());
+    while (lines.length && lines.at(-1) === "") lines.pop();
+    return lines;
+  }
+
+  /** Polls the screen until it satisfies `check`, or fails after the deadline with the screen. */
+  async waitScreen(check: (lines: string[]) => boolean, what: string): Promise<string[]> {
+    const deadline = Date.now() + WAIT_MS;
+    let lines: string[] = [];
+    for (let i = 0; Date.now() < deadline && i < 1000; i++) {
+      lines = await this.screen();
+      if (check(lines)) return lines;
+      await new Promise((resolve) => setTimeout(resolve, 40));
+    }
+    throw new Error(`screen never showed ${what}; it shows:\n${lines.join("\n")}`);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await run("tmux", ["-L", this.socket, "kill-server"]);
+  }
+}
+
+async function setUp(): Promise<{ dir: string; server: ServerProcess } & AsyncDisposable> {
+  const dir = await Deno.makeTempDir({ prefix: "parley-tty-test-" });
+  await writeUsers(`${dir}/users.txt`, { alice: "alicepw", bob: "bobpw", carol: "carolpw" });
+  const server = await ServerProcess.start([
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "0",
+    "--users",
+    `${dir}/users.txt`,
+    "--data",
+    `${dir}/data`,
+    "--pbkdf2-iterations",
+    String(TEST_ITERATIONS),
+  ]);
+  return {
+    dir,
+    server,
+    async [Symbol.asyncDispose]() {
+      await server.stop("SIGKILL");
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+const last = (lines: string[]) => lines.at(-1) ?? "";
+
+Deno.test({
+  name: "in a terminal the password shows only stars, and backspace removes one",
+  ignore: !HAVE_TMUX,
+  async fn() {
+    await using env = await setUp();
+    await using tmux = new Tmux();
+    await tmux.start(`${Deno.execPath()} run -A ${CLIENT} --port ${env.server.port}`);
+    await tmux.waitScreen((s) => s.some((l) => l.includes("connected to")), "the connection");
+    await tmux.type("login alice");
+    await tmux.press("Enter");
+    await tmux.waitScreen((s) => last(s) === "password for alice:", "the password prompt");
+
+    await tmux.type("alicX");
+    await tmux.waitScreen((s) => last(s) === "password for alice: *****", "five stars");
+    await tmux.press("BSpace");
+    await tmux.waitScreen((s) => last(s) === "password for alice: ****", "four stars");
+    await tmux.type("epw");
+    const typed = await tmux.waitScreen(
+      (s) => last(s) === "password for alice: *******",
+      "seven stars",
+    );
+    // Nothing typed after the prompt is on the screen: not "alicX", not "epw".
+    for (const secret of ["alicX", "licX", "epw", "alicepw"]) {
+      assert.ok(!typed.join("\n").includes(secret), typed.join("\n"));
+    }
+    await tmux.press("Enter");
+    const after = await tmux.waitScreen(
+      (s) => s.some((l) => /^\* \d\d:\d\d:\d\d welcome, alice/.test(l)),
+      "the welcome",
+    );
+    assert.ok(!after.join("\n").includes("alicepw"), after.join("\n"));
+    assert.ok(after.includes("password for alice: *******"), after.join("\n"));
+  },
+});
+
+Deno.test({
+  name: "in a terminal arriving messages do not garble the line being typed",
+  ignore: !HAVE_TMUX,
+  async fn() {
+    await using env = await setUp();
+    await using tmux = new Tmux();
+    await tmux.start(`${Deno.execPath()} run -A ${CLIENT} --port ${env.server.port}`);
+    await tmux.waitScreen((s) => s.some((l) => l.includes("connected to")), "the connection");
+    await tmux.type("login alice");
+    await tmux.press("Enter");
+    await tmux.waitScreen((s) => last(s) === "password for alice:", "the password prompt");
+    await tmux.type("alicepw");
+    await tmux.press("Enter");
+    await tmux.type("join lobby");
+    await tmux.press("Enter");
+    await tmux.waitScreen((s) => last(s) === "lobby>", "the lobby prompt");
+
+    await using bob = await LineClient.connect(env.server.port);
+    await bob.send("login bob bobpw");
+    await bob.send("join lobby");
+    await bob.expect("you joined lobby");
+    await tmux.waitScreen((s) => s.some((l) => l.includes("bob entered lobby")), "bob entering");
+
+    await tmux.type("half a thought");
+    await tmux.waitScreen((s) => last(s) === "lobby> half a thought", "the typed text");
+    for (const n of [1, 2, 3]) await bob.send(`interruption ${n}`);
+    const screen = await tmux.waitScreen(
+      (s) => s.some((l) => l.includes("interruption 3")),
+      "the messages",
+    );
+    // The messages are whole lines above the input, which is intact at the bottom.
+    const shown = screen.filter((l) => l.includes("interruption"));
+    assert.equal(shown.length, 3, screen.join("\n"));
+    for (const line of shown) assert.match(line, /^bob@lobby \d\d:\d\d:\d\d interruption \d$/);
+    assert.equal(last(screen), "lobby> half a thought", screen.join("\n"));
+
+    await tmux.type(" finished");
+    await tmux.press("Enter");
+    assert.match(await bob.expect("half a thought"), /alice@lobby \S+ half a thought finished$/);
+
+    // While a password is typed, arriving messages wait until it is done.
+    await tmux.type("register dave");
+    await tmux.press("Enter");
+    await tmux.waitScreen((s) => last(s) === "password for dave:", "the register prompt");
+    await tmux.type("ab");
+    await tmux.waitScreen((s) => last(s) === "password for dave: **", "two stars");
+    await bob.send("while you type");
+    await bob.send("tell alice sync"); // alice's client has the message once this reply comes
+    await bob.expect("sync");
+    const during = await tmux.screen();
+    assert.ok(!during.some((l) => l.includes("while you type")), during.join("\n"));
+    assert.equal(last(during), "password for dave: **");
+    await tmux.type("cdef");
+    await tmux.press("Enter");
+    await tmux.waitScreen((s) => s.some((l) => l.includes("while you type")), "the held message");
+    await bob.close();
+  },
+});
+
+Deno.test({
+  name: "in a terminal Ctrl-C cancels the login, sends nothing, and the terminal is restored",
+  ignore: !HAVE_TMUX,
+  async fn() {
+    await using env = await setUp();
+    await using tmux = new Tmux();
+    const sttyFile = `${env.dir}/stty.txt`;
+    // A shell runs the client, then records the terminal mode it was given back.
+    await tmux.start(
+      `sh -c '${Deno.execPath()} run -A ${CLIENT} --port ${env.server.port}; ` +
+        `echo "exit $?" > ${sttyFile}.code; stty -a > ${sttyFile}; sleep 30'`,
+    );
+    await tmux.waitScreen((s) => s.some((l) => l.includes("connected to")), "the connection");
+    await tmux.type("login alice");
+    await tmux.press("Enter");
+    await tmux.waitScreen((s) => last(s) === "password for alice:", "the password prompt");
+    await tmux.type("secr");
+    await tmux.press("C-c");
+    await tmux.waitScreen(
+      (s) => s.some((l) => l.includes("login cancelled; nothing was sent")),
+      "the cancel message",
+    );
+    // Still connected and usable: the server did not see a login.
+    await tmux.type("who");
+    await tmux.press("Enter");
+    await tmux.waitScreen(
+      (s) => s.some((l) => /error: .*log ?in/i.test(l) || /users? online/.test(l)),
+      "the answer to who",
+    );
+    const screen = await tmux.screen();
+    assert.ok(!screen.some((l) => l.includes("secr")), screen.join("\n"));
+    assert.ok(!screen.some((l) => l.includes("welcome, alice")), screen.join("\n"));
+
+    await tmux.press("C-c"); // at the input line: leave
+    const deadline = Date.now() + WAIT_MS;
+    let mode = "";
+    for (let i = 0; i < 500 && Date.now() < deadline; i++) {
+      try {
+        mode = await Deno.readTextFile(sttyFile);
+        if (mode.includes("icanon")) break;
+      } catch {
+        // not written yet
+      }
+      await new Promise((resolve) => setTimeout(resolve, 40));
+    }
+    assert.equal((await Deno.readTextFile(`${sttyFile}.code`)).trim(), "exit 130");
+    // Canonical mode and echo are back on: the terminal is as it was before.
+    assert.match(mode, /(^|\s)icanon(\s|$)/);
+    assert.match(mode, /(^|\s)echo(\s|$)/);
+    assert.match(mode, /(^|\s)isig(\s|$)/);
+  },
+});
+
+Deno.test({
+  name: "in a terminal SIGTERM during the password prompt gives the terminal back",
+  ignore: !HAVE_TMUX,
+  async fn() {
+    await using env = await setUp();
+    await using tmux = new Tmux();
+    const pidFile = `${env.dir}/client.pid`;
+    const sttyFile = `${env.dir}/stty.txt`;
+    // The inner shell writes its pid and becomes the client, so that pid is the client's.
+    await tmux.start(
+      `sh -c 'sh -c "echo \\$\\$ > ${pidFile}; exec ${Deno.execPath()} run -A ${CLIENT} ` +
+        `--port ${env.server.port}"; echo "exit $?" > ${sttyFile}.code; stty -a > ${sttyFile}; ` +
+        `sleep 30'`,
+    );
+    await tmux.waitScreen((s) => s.some((l) => l.includes("connected to")), "the connection");
+    await tmux.type("login alice");
+    await tmux.press("Enter");
+    await tmux.waitScreen((s) => last(s) === "password for alice:", "the password prompt");
+    await tmux.type("ali");
+    await tmux.waitScreen((s) => last(s) === "password for alice: ***", "three stars");
+    const pid = Number((await Deno.readTextFile(pidFile)).trim());
+    assert.ok(pid > 0);
+    Deno.kill(pid, "SIGTERM");
+    const deadline = Date.now() + WAIT_MS;
+    let mode = "";
+    for (let i = 0; i < 500 && Date.now() < deadline && !mode.includes("icanon"); i++) {
+      mode = await Deno.readTextFile(sttyFile).catch(() => "");
+      if (!mode.includes("icanon")) await new Promise((resolve) => setTimeout(resolve, 40));
+    }
+    assert.equal((await Deno.readTextFile(`${sttyFile}.code`)).trim(), "exit 143");
+    assert.match(mode, /(^|\s)icanon(\s|$)/);
+    assert.match(mode, /(^|\s)echo(\s|$)/);
+  },
+});
