@@ -47,3 +47,31 @@ export class AddressLimiter {
     return this.#buckets.size;
   }
 }
+
+/**
+ * The key per-address limits count by. An IPv4 address counts as itself (also when it arrives
+ * IPv4-mapped on an IPv6 socket); an IPv6 address counts by its /64 prefix, because one host or
+ * site is usually given a whole /64 and could otherwise take as many addresses as it likes.
+ *
+ * @example
+ * ```ts
+ * addressKey("::ffff:192.0.2.7"); // "192.0.2.7"
+ * addressKey("2001:db8:1:2:aaaa::1"); // "2001:db8:1:2::/64"
+ * ```
+ */
+export function addressKey(hostname: string): string {
+  const host = hostname.replace(/%.*$/, "").toLowerCase(); // without a zone id (fe80::1%eth0)
+  if (!host.includes(":")) return host;
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(host);
+  if (mapped) return mapped[1]!;
+  const halves = host.split("::");
+  const words = (text: string | undefined) =>
+    text ? text.split(":").flatMap((w) => (w.includes(".") ? ["0", "0"] : [w])) : [];
+  const head = words(halves[0]);
+  const tail = words(halves[1]);
+  const groups = halves.length === 2
+    ? [...head, ...Array(Math.max(0, 8 - head.length - tail.length)).fill("0"), ...tail]
+    : head;
+  if (groups.length !== 8 || groups.some((w) => !/^[0-9a-f]{1,4}$/.test(w))) return host;
+  return `${groups.slice(0, 4).map((w) => parseInt(w, 16).toString(16)).join(":")}::/64`;
+}

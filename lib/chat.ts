@@ -91,6 +91,7 @@ export class Chat {
       onHandlerError: (session, error) => {
         this.log("error", {
           peer: session.connection.peer,
+          user: session.user?.name,
           error: String((error as Error)?.stack ?? error),
         });
         session.error("SERVER_ERROR", "the server failed to handle that line; it has been logged");
@@ -317,7 +318,7 @@ export class Chat {
         user.graceTimer = undefined;
         for (const room of user.rooms) this.announce(room, "back", user, `${user.name} is back`);
         const held = user.takeHeld();
-        queueMicrotask(() => held.forEach((event) => session.send(event)));
+        queueMicrotask(() => this.#replay(session, held));
       }
     } else {
       user = new User(name, role, this.store.blocksOf(key));
@@ -331,6 +332,30 @@ export class Chat {
     this.store.recordLogin(user.name, new Date());
     this.log("login", { user: user.name, peer: session.connection.peer, resumed });
     return { user, resumed };
+  }
+
+  /**
+   * Sends a resumed session the events held for it. The queue already holds the login reply and
+   * any offline mail, so only the newest events that fit are sent (with a note of how many older
+   * ones were dropped): a replay never overflows the queue and cuts the user off again.
+   */
+  #replay(session: Session, held: EncodedEvent[]): void {
+    if (session.closed || held.length === 0) return;
+    let room = session.queue.limit - session.queue.queued - 256; // 256: the note below
+    let first = held.length;
+    while (first > 0) {
+      const size = held[first - 1]!.bytes(session.mode).length;
+      if (size > room) break;
+      room -= size;
+      first--;
+    }
+    if (first > 0) {
+      session.notice(
+        "info",
+        `${first} older message${first === 1 ? "" : "s"} held for you dropped`,
+      );
+    }
+    for (let i = first; i < held.length; i++) session.send(held[i]!);
   }
 
   /** Makes a session a guest session (it may register). */

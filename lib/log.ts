@@ -9,10 +9,22 @@ export type Logger = (event: string, details?: Record<string, unknown>) => void;
 
 const encoder = new TextEncoder();
 
+// What JSON.stringify leaves raw but a terminal acts on: DEL, C1 controls (8-bit CSI…), line
+// separators and bidirectional controls. A user name typed at login must not drive the operator's
+// terminal or reorder a log line.
+const LOG_UNSAFE = /[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+function quote(value: string): string {
+  return JSON.stringify(value).replace(
+    LOG_UNSAFE,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
 function formatDetails(details: Record<string, unknown>): string {
   return Object.entries(details)
     .filter(([, value]) => value !== undefined)
-    .map(([key, value]) => ` ${key}=${typeof value === "string" ? JSON.stringify(value) : value}`)
+    .map(([key, value]) => ` ${key}=${typeof value === "string" ? quote(value) : value}`)
     .join("");
 }
 

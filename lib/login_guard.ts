@@ -14,7 +14,14 @@ export interface LoginGuardOptions {
   lockoutMs: number;
   /** Failed logins one address may make per minute. */
   perAddressPerMinute: number;
+  /** A user's failures are forgotten after this long without another (default 15 min). */
+  failureMemoryMs?: number;
+  /** Users whose failures are remembered at most; the oldest are forgotten first (100,000). */
+  maxTracked?: number;
 }
+
+const FAILURE_MEMORY_MS = 15 * 60_000;
+const MAX_TRACKED = 100_000;
 
 /**
  * @example
@@ -25,7 +32,9 @@ export interface LoginGuardOptions {
  * ```
  */
 export class LoginGuard {
-  #failures = new Map<string, number>();
+  // In order of last failure, so the oldest are first to sweep or evict: an attacker trying
+  // endless made-up names cannot grow it past maxTracked.
+  #failures = new Map<string, { count: number; last: number }>();
   #lockedUntil = new Map<string, number>();
   #addresses: AddressLimiter;
 
@@ -52,12 +61,17 @@ export class LoginGuard {
   /** Counts a failure; returns the lockout it started, in milliseconds (0: none). */
   recordFailure(userKey: string, address: string, now = Date.now()): number {
     this.#addresses.take(address);
-    const failures = (this.#failures.get(userKey) ?? 0) + 1;
+    const previous = this.#failures.get(userKey);
+    const memory = this.options.failureMemoryMs ?? FAILURE_MEMORY_MS;
+    const failures = (previous && now - previous.last < memory ? previous.count : 0) + 1;
+    this.#failures.delete(userKey);
     if (failures < this.options.failures) {
-      this.#failures.set(userKey, failures);
+      this.#failures.set(userKey, { count: failures, last: now });
+      if (this.#failures.size > (this.options.maxTracked ?? MAX_TRACKED)) {
+        this.#failures.delete(this.#failures.keys().next().value!);
+      }
       return 0;
     }
-    this.#failures.delete(userKey);
     this.#lockedUntil.set(userKey, now + this.options.lockoutMs);
     return this.options.lockoutMs;
   }
@@ -67,9 +81,19 @@ export class LoginGuard {
     this.#failures.delete(userKey);
   }
 
-  /** Forgets expired lockouts and addresses back to a full allowance. */
+  /** Forgets expired lockouts, old failures and addresses back to a full allowance. */
   sweep(now = Date.now()): void {
     for (const [key, until] of this.#lockedUntil) if (until <= now) this.#lockedUntil.delete(key);
+    const memory = this.options.failureMemoryMs ?? FAILURE_MEMORY_MS;
+    for (const [key, { last }] of this.#failures) {
+      if (now - last < memory) break; // the rest failed later
+      this.#failures.delete(key);
+    }
     this.#addresses.sweep();
+  }
+
+  /** Users with remembered failures or a lockout (tests, memory accounting). */
+  get tracked(): number {
+    return this.#failures.size + this.#lockedUntil.size;
   }
 }

@@ -25,7 +25,7 @@ import type { User } from "./user.ts";
 export interface Connection {
   /** `address:port` of the other end, for logs. */
   readonly peer: string;
-  /** The other end's address, for per-address limits. */
+  /** The key per-address limits count the other end by (an IPv6 address by its /64). */
   readonly address: string;
   /** Writes bytes (maybe only some of them); rejects when the connection is gone. */
   write(bytes: Uint8Array): Promise<number>;
@@ -86,14 +86,15 @@ export class Session implements QueueOwner {
     this.queue = new SendQueue(connection, options.sendq, this);
   }
 
-  /** The send queue gave up: the chat ends this session. */
+  /**
+   * The send queue gave up: the chat ends this session — on a microtask, because an overflow is
+   * found in the middle of a fan-out, and ending a session changes rooms that are being iterated.
+   */
   queueFailed(failure: QueueFailure): void {
-    this.options.onQueueFailure(
-      this,
-      failure.reason === "overflow"
-        ? `send queue overflow (${failure.queued} bytes)`
-        : `write failed: ${String(failure.error)}`,
-    );
+    const reason = failure.reason === "overflow"
+      ? `send queue overflow (${failure.queued} bytes)`
+      : `write failed: ${String(failure.error)}`;
+    queueMicrotask(() => this.options.onQueueFailure(this, reason));
   }
 
   /** Whether this session is logged in (as a user, not a guest). */

@@ -6,15 +6,18 @@
  * @module
  */
 
+import { addressKey } from "./address_limiter.ts";
 import type { Chat } from "./chat.ts";
 import { LineReader } from "./line_reader.ts";
 import { encodeText } from "./protocol.ts";
-import type { Connection, Session } from "./session.ts";
+import type { Connection } from "./session.ts";
 import { TelnetFilter } from "./telnet_filter.ts";
 
 /** A read buffer starts this small and doubles, up to the largest, for a connection that fills it. */
 const FIRST_READ_BUFFER = 512;
 const LARGEST_READ_BUFFER = 64 * 1024;
+/** Longest pause before accepting again after `accept` failed (e.g. out of file descriptors). */
+const ACCEPT_BACKOFF_MAX_MS = 1000;
 
 const decoder = new TextDecoder();
 
@@ -22,10 +25,10 @@ function hostOf(addr: Deno.Addr): { peer: string; address: string } {
   if (addr.transport !== "tcp" && addr.transport !== "udp") {
     return { peer: "unknown", address: "unknown" };
   }
-  const address = addr.hostname;
+  const host = addr.hostname;
   return {
-    peer: address.includes(":") ? `[${address}]:${addr.port}` : `${address}:${addr.port}`,
-    address,
+    peer: host.includes(":") ? `[${host}]:${addr.port}` : `${host}:${addr.port}`,
+    address: addressKey(host),
   };
 }
 
@@ -69,21 +72,41 @@ class TcpConnection implements Connection {
  * ```
  */
 export async function serveTcp(chat: Chat, listener: Deno.TcpListener): Promise<void> {
-  const connections = new Set<Promise<void>>();
-  try {
-    for await (const conn of listener) {
-      const handled = handleConnection(chat, conn).catch((error) =>
-        chat.log("error", { where: "connection", error: String(error?.stack ?? error) })
-      );
-      connections.add(handled);
-      void handled.finally(() => connections.delete(handled));
+  // A count rather than a set of promises: nothing per connection beyond its own read loop.
+  let active = 0;
+  let allDone: (() => void) | undefined;
+  const serve = async (conn: Deno.TcpConn) => {
+    active++;
+    try {
+      await handleConnection(chat, conn);
+    } catch (error) {
+      chat.log("error", { where: "connection", error: String((error as Error)?.stack ?? error) });
     }
-  } catch (error) {
-    if (!(error instanceof Deno.errors.BadResource)) throw error;
+    if (--active === 0) allDone?.();
+  };
+  let backoff = 0;
+  while (true) {
+    let conn: Deno.TcpConn;
+    try {
+      conn = await listener.accept();
+      backoff = 0;
+    } catch (error) {
+      if (error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted) {
+        break; // the listener was closed: shutdown
+      }
+      // Out of file descriptors (EMFILE) or another passing failure: the connections we have
+      // keep being served and accepting resumes shortly; giving up would stop the server.
+      backoff = Math.min(Math.max(backoff * 2, 10), ACCEPT_BACKOFF_MAX_MS);
+      chat.log("accept failed", { error: String(error), retryMs: backoff });
+      await new Promise((resolve) => setTimeout(resolve, backoff));
+      continue;
+    }
+    void serve(conn);
   }
-  await Promise.all(connections);
+  if (active > 0) await new Promise<void>((resolve) => allDone = resolve);
 }
 
+/** Serves one connection: admission, then its read loop, until it ends. */
 async function handleConnection(chat: Chat, conn: Deno.TcpConn): Promise<void> {
   const connection = new TcpConnection(conn);
   const refusal = chat.admit(connection.address);
@@ -110,27 +133,23 @@ async function handleConnection(chat: Chat, conn: Deno.TcpConn): Promise<void> {
     // the peer may already be gone
   }
   const session = chat.open(connection);
-  const reason = await readLines(chat, conn, session);
-  chat.connectionClosed(session, reason);
-  await session.queue.drained();
-  connection.close();
-}
-
-/** Reads until the connection ends; returns why it ended. */
-async function readLines(chat: Chat, conn: Deno.TcpConn, session: Session): Promise<string> {
   const lines = new LineReader(chat.config.maxLine);
   const telnet = new TelnetFilter();
   let buffer = new Uint8Array(FIRST_READ_BUFFER);
+  let reason = "closed";
   while (!session.closed) {
     let n: number | null;
     try {
       n = await conn.read(buffer);
     } catch (error) {
-      return session.closed ? "closed" : describeReadError(error);
+      reason = session.closed ? "closed" : describeReadError(error);
+      break;
     }
-    if (n === null) return "connection closed by peer";
-    const data = telnet.filter(buffer.subarray(0, n));
-    for (const item of lines.push(data)) {
+    if (n === null) {
+      reason = "connection closed by peer";
+      break;
+    }
+    for (const item of lines.push(telnet.filter(buffer.subarray(0, n)))) {
       session.receive("line" in item ? decoder.decode(item.line) : item);
     }
     // Lines hold copies, so the buffer is reused; it grows for a busy connection and shrinks
@@ -143,7 +162,9 @@ async function readLines(chat: Chat, conn: Deno.TcpConn, session: Session): Prom
     // Back-pressure: read no more until the lines already received have been handled.
     if (session.backlogged) await session.idle();
   }
-  return "closed";
+  chat.connectionClosed(session, reason);
+  await session.queue.drained();
+  connection.close();
 }
 
 function describeReadError(error: unknown): string {

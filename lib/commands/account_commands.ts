@@ -81,17 +81,19 @@ const login: Command = {
     const key = name!.toLowerCase();
     const address = session.connection.address;
     const locked = chat.loginGuard.lockedFor(key);
+    const refused = locked > 0 ? 0 : chat.loginGuard.addressWait(address);
+    // A refused try costs the guesser the same wait as a wrong password (this connection only).
+    if (locked > 0 || refused > 0) await delay(chat.config.loginFailDelay * 1000);
     if (locked > 0) {
       return fail(
         "LOCKED_OUT",
         `too many failed logins for ${name}; try again in ${seconds(locked)} s`,
       );
     }
-    const wait = chat.loginGuard.addressWait(address);
-    if (wait > 0) {
+    if (refused > 0) {
       return fail(
         "RATE_LIMITED",
-        `too many failed logins from your address; try again in ${seconds(wait)} s`,
+        `too many failed logins from your address; try again in ${seconds(refused)} s`,
       );
     }
     const ok = await chat.accounts.verify(name!, password);

@@ -24,7 +24,9 @@ const tell: Command = {
       return fail("BLOCKED", `${account.name} is not accepting messages from you`);
     }
     const target = chat.users.get(account.name.toLowerCase());
-    if (target) {
+    // A user in the grace period after a lost connection gets it in the mailbox: lines held for
+    // a resume are gone if they never come back, the mailbox is durable (and shown on resume).
+    if (target?.online) {
       target.deliver(
         new EncodedEvent({ type: "private", from: user.name, to: account.name, text, time: now }),
         chat.config.sendq,

@@ -87,10 +87,25 @@ export class ServerProcess {
 
   /**
    * Spawns `server.ts` with the given arguments (add `--port 0`), and waits for `listening`.
+   * `fileLimit` runs it under `ulimit -n` (a POSIX shell is needed), to exhaust its descriptors.
    */
-  static async start(args: string[], cwd = Deno.cwd()): Promise<ServerProcess> {
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", new URL("../../server.ts", import.meta.url).pathname, ...args],
+  static async start(
+    args: string[],
+    cwd = Deno.cwd(),
+    options: { fileLimit?: number } = {},
+  ): Promise<ServerProcess> {
+    const command = [
+      Deno.execPath(),
+      "run",
+      "--allow-all",
+      new URL("../../server.ts", import.meta.url).pathname,
+      ...args,
+    ];
+    if (options.fileLimit !== undefined) {
+      command.unshift("sh", "-c", `ulimit -n ${options.fileLimit} && exec "$@"`, "sh");
+    }
+    const child = new Deno.Command(command[0]!, {
+      args: command.slice(1),
       cwd,
       stdin: "null",
       stdout: "null",
