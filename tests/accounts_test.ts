@@ -2,18 +2,10 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Accounts } from "../lib/accounts.ts";
 import { hashPassword } from "../lib/password_hash.ts";
+import { killAfterLines } from "./helpers/child_script.ts";
+import { withTempDir } from "./helpers/temp_dir.ts";
 
 const ITER = 1000;
-
-/** Runs `fn` with a fresh temp directory and removes it afterwards. */
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "parley_accounts_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 async function load(path: string, problems: string[] = []): Promise<Accounts> {
   return await Accounts.load(path, { iterations: ITER, log: (msg) => problems.push(msg) });
@@ -294,16 +286,8 @@ for (let i = 0; i < 100000; i++) {
   console.log(i);
 }`,
     );
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", "--no-check", script],
-      stdout: "piped",
-      stderr: "inherit",
-      stdin: "null",
-    }).spawn();
-    // Killed while the stream is still open, so the child never sees a broken pipe first.
     const wanted = 20 + Math.floor(Math.random() * 40);
-    const acked = await readLines(child.stdout, wanted, 30_000, () => child.kill("SIGKILL"));
-    const status = await child.status;
+    const { lines: acked, status } = await killAfterLines(script, wanted);
     assert.equal(status.signal, "SIGKILL");
     assert.ok(acked.length >= wanted, `child acknowledged ${acked.length}`);
 
@@ -325,37 +309,3 @@ for (let i = 0; i < 100000; i++) {
     console.log(`${acked.length} acknowledged registrations survived kill -9`);
   });
 });
-
-/**
- * Reads lines from a stream until `count` arrived or `timeoutMs` passed, runs `before` and then
- * cancels the stream.
- */
-async function readLines(
-  stream: ReadableStream<Uint8Array>,
-  count: number,
-  timeoutMs: number,
-  before: () => void,
-): Promise<string[]> {
-  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
-  const lines: string[] = [];
-  let buffer = "";
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<"timeout">((resolve) => {
-    timer = setTimeout(() => resolve("timeout"), timeoutMs);
-  });
-  try {
-    while (lines.length < count) {
-      const next = await Promise.race([reader.read(), timeout]);
-      if (next === "timeout" || next.done) break;
-      buffer += next.value;
-      const parts = buffer.split("\n");
-      buffer = parts.pop() ?? "";
-      lines.push(...parts);
-    }
-  } finally {
-    clearTimeout(timer);
-    before();
-    await reader.cancel();
-  }
-  return lines;
-}

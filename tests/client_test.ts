@@ -5,47 +5,20 @@
 import assert from "node:assert/strict";
 import { ClientProcess } from "./helpers/client_process.ts";
 import { LineClient } from "./helpers/line_client.ts";
-import { ServerProcess, TEST_ITERATIONS, writeUsers } from "./helpers/server.ts";
+import { makeUsersDir, serverArgs, ServerProcess, type UsersDir } from "./helpers/server.ts";
 import { TcpProxy } from "./helpers/tcp_proxy.ts";
 
 const ACCOUNTS = { alice: "alicepw", bob: "bobpw" };
 const CLOCK = "\\d\\d:\\d\\d:\\d\\d";
 
 /** A temp dir with the test accounts, removed on dispose. */
-async function workspace(): Promise<{ dir: string } & AsyncDisposable> {
-  const dir = await Deno.makeTempDir({ prefix: "parley-client-test-" });
-  await writeUsers(`${dir}/users.txt`, ACCOUNTS);
-  return {
-    dir,
-    async [Symbol.asyncDispose]() {
-      await Deno.remove(dir, { recursive: true });
-    },
-  };
+function workspace(): Promise<UsersDir> {
+  return makeUsersDir(ACCOUNTS, "parley-client-test-");
 }
 
-function serverArgs(dir: string, port = 0): string[] {
-  return [
-    "--host",
-    "127.0.0.1",
-    "--port",
-    String(port),
-    "--users",
-    `${dir}/users.txt`,
-    "--data",
-    `${dir}/data`,
-    "--pbkdf2-iterations",
-    String(TEST_ITERATIONS),
-  ];
-}
-
-/** A server subprocess that is stopped on dispose. */
-async function server(dir: string, port = 0): Promise<ServerProcess & AsyncDisposable> {
-  const process = await ServerProcess.start(serverArgs(dir, port));
-  return Object.assign(process, {
-    async [Symbol.asyncDispose]() {
-      await process.stop("SIGKILL");
-    },
-  });
+/** A server subprocess on `port` (0: any free one), killed on dispose. */
+function server(dir: string, port = 0): Promise<ServerProcess> {
+  return ServerProcess.start(serverArgs(dir, "--port", String(port)));
 }
 
 /** A port nothing listens on (just released by us). */

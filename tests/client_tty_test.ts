@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { LineClient } from "./helpers/line_client.ts";
-import { ServerProcess, TEST_ITERATIONS, writeUsers } from "./helpers/server.ts";
+import { makeUsersDir, serverArgs, ServerProcess } from "./helpers/server.ts";
 
 async function run(cmd: string, args: string[]): Promise<Deno.CommandOutput> {
   return await new Deno.Command(cmd, { args, stdin: "null", stdout: "piped", stderr: "piped" })
@@ -30,6 +30,10 @@ if (!HAVE_TMUX) {
 
 const CLIENT = new URL("../client.ts", import.meta.url).pathname;
 const WAIT_MS = 10_000;
+
+/** The shell command that runs the client against `port`. */
+const clientCommand = (port: number) => `${Deno.execPath()} run -A ${CLIENT} --port ${port}`;
+const last = (lines: string[]) => lines.at(-1) ?? "";
 
 /** A tmux server of our own (its own socket), with one pane running a command. */
 class Tmux implements AsyncDisposable {
@@ -91,49 +95,61 @@ class Tmux implements AsyncDisposable {
     throw new Error(`screen never showed ${what}; it shows:\n${lines.join("\n")}`);
   }
 
+  /** Once the client is connected, types `login <user>` and waits for the password prompt. */
+  async startLogin(user: string): Promise<void> {
+    await this.waitScreen((s) => s.some((l) => l.includes("connected to")), "the connection");
+    await this.type(`login ${user}`);
+    await this.press("Enter");
+    await this.waitScreen((s) => last(s) === `password for ${user}:`, "the password prompt");
+  }
+
   async [Symbol.asyncDispose](): Promise<void> {
     await run("tmux", ["-L", this.socket, "kill-server"]);
   }
 }
 
-async function setUp(): Promise<{ dir: string; server: ServerProcess } & AsyncDisposable> {
-  const dir = await Deno.makeTempDir({ prefix: "parley-tty-test-" });
-  await writeUsers(`${dir}/users.txt`, { alice: "alicepw", bob: "bobpw", carol: "carolpw" });
-  const server = await ServerProcess.start([
-    "--host",
-    "127.0.0.1",
-    "--port",
-    "0",
-    "--users",
-    `${dir}/users.txt`,
-    "--data",
-    `${dir}/data`,
-    "--pbkdf2-iterations",
-    String(TEST_ITERATIONS),
-  ]);
-  return {
-    dir,
-    server,
-    async [Symbol.asyncDispose]() {
-      await server.stop("SIGKILL");
-      await Deno.remove(dir, { recursive: true });
-    },
-  };
+/** Polls the file `stty -a` writes when the client is gone; returns it once it holds a mode. */
+async function readTerminalMode(sttyFile: string): Promise<string> {
+  const deadline = Date.now() + WAIT_MS;
+  let mode = "";
+  for (let i = 0; i < 500 && Date.now() < deadline && !mode.includes("icanon"); i++) {
+    mode = await Deno.readTextFile(sttyFile).catch(() => "");
+    if (!mode.includes("icanon")) await new Promise((resolve) => setTimeout(resolve, 40));
+  }
+  return mode;
 }
 
-const last = (lines: string[]) => lines.at(-1) ?? "";
+/** A server subprocess with alice, bob and carol, in a temp dir. */
+interface Env {
+  dir: string;
+  server: ServerProcess;
+}
 
-Deno.test({
-  name: "in a terminal the password shows only stars, and backspace removes one",
-  ignore: !HAVE_TMUX,
-  async fn() {
-    await using env = await setUp();
-    await using tmux = new Tmux();
-    await tmux.start(`${Deno.execPath()} run -A ${CLIENT} --port ${env.server.port}`);
-    await tmux.waitScreen((s) => s.some((l) => l.includes("connected to")), "the connection");
-    await tmux.type("login alice");
-    await tmux.press("Enter");
-    await tmux.waitScreen((s) => last(s) === "password for alice:", "the password prompt");
+/**
+ * A test in a real terminal, skipped without tmux: `fn` gets a fresh server and a tmux of its own,
+ * both removed afterwards.
+ */
+function terminalTest(name: string, fn: (env: Env, tmux: Tmux) => Promise<void>): void {
+  Deno.test({
+    name,
+    ignore: !HAVE_TMUX,
+    async fn() {
+      await using users = await makeUsersDir(
+        { alice: "alicepw", bob: "bobpw", carol: "carolpw" },
+        "parley-tty-test-",
+      );
+      await using server = await ServerProcess.start(serverArgs(users.dir));
+      await using tmux = new Tmux();
+      await fn({ dir: users.dir, server }, tmux);
+    },
+  });
+}
+
+terminalTest(
+  "in a terminal the password shows only stars, and backspace removes one",
+  async (env, tmux) => {
+    await tmux.start(clientCommand(env.server.port));
+    await tmux.startLogin("alice");
 
     await tmux.type("alicX");
     await tmux.waitScreen((s) => last(s) === "password for alice: *****", "five stars");
@@ -156,19 +172,13 @@ Deno.test({
     assert.ok(!after.join("\n").includes("alicepw"), after.join("\n"));
     assert.ok(after.includes("password for alice: *******"), after.join("\n"));
   },
-});
+);
 
-Deno.test({
-  name: "in a terminal arriving messages do not garble the line being typed",
-  ignore: !HAVE_TMUX,
-  async fn() {
-    await using env = await setUp();
-    await using tmux = new Tmux();
-    await tmux.start(`${Deno.execPath()} run -A ${CLIENT} --port ${env.server.port}`);
-    await tmux.waitScreen((s) => s.some((l) => l.includes("connected to")), "the connection");
-    await tmux.type("login alice");
-    await tmux.press("Enter");
-    await tmux.waitScreen((s) => last(s) === "password for alice:", "the password prompt");
+terminalTest(
+  "in a terminal arriving messages do not garble the line being typed",
+  async (env, tmux) => {
+    await tmux.start(clientCommand(env.server.port));
+    await tmux.startLogin("alice");
     await tmux.type("alicepw");
     await tmux.press("Enter");
     await tmux.type("join lobby");
@@ -215,24 +225,18 @@ Deno.test({
     await tmux.waitScreen((s) => s.some((l) => l.includes("while you type")), "the held message");
     await bob.close();
   },
-});
+);
 
-Deno.test({
-  name: "in a terminal Ctrl-C cancels the login, sends nothing, and the terminal is restored",
-  ignore: !HAVE_TMUX,
-  async fn() {
-    await using env = await setUp();
-    await using tmux = new Tmux();
+terminalTest(
+  "in a terminal Ctrl-C cancels the login, sends nothing, and the terminal is restored",
+  async (env, tmux) => {
     const sttyFile = `${env.dir}/stty.txt`;
     // A shell runs the client, then records the terminal mode it was given back.
     await tmux.start(
-      `sh -c '${Deno.execPath()} run -A ${CLIENT} --port ${env.server.port}; ` +
+      `sh -c '${clientCommand(env.server.port)}; ` +
         `echo "exit $?" > ${sttyFile}.code; stty -a > ${sttyFile}; sleep 30'`,
     );
-    await tmux.waitScreen((s) => s.some((l) => l.includes("connected to")), "the connection");
-    await tmux.type("login alice");
-    await tmux.press("Enter");
-    await tmux.waitScreen((s) => last(s) === "password for alice:", "the password prompt");
+    await tmux.startLogin("alice");
     await tmux.type("secr");
     await tmux.press("C-c");
     await tmux.waitScreen(
@@ -251,56 +255,34 @@ Deno.test({
     assert.ok(!screen.some((l) => l.includes("welcome, alice")), screen.join("\n"));
 
     await tmux.press("C-c"); // at the input line: leave
-    const deadline = Date.now() + WAIT_MS;
-    let mode = "";
-    for (let i = 0; i < 500 && Date.now() < deadline; i++) {
-      try {
-        mode = await Deno.readTextFile(sttyFile);
-        if (mode.includes("icanon")) break;
-      } catch {
-        // not written yet
-      }
-      await new Promise((resolve) => setTimeout(resolve, 40));
-    }
+    const mode = await readTerminalMode(sttyFile);
     assert.equal((await Deno.readTextFile(`${sttyFile}.code`)).trim(), "exit 130");
     // Canonical mode and echo are back on: the terminal is as it was before.
     assert.match(mode, /(^|\s)icanon(\s|$)/);
     assert.match(mode, /(^|\s)echo(\s|$)/);
     assert.match(mode, /(^|\s)isig(\s|$)/);
   },
-});
+);
 
-Deno.test({
-  name: "in a terminal SIGTERM during the password prompt gives the terminal back",
-  ignore: !HAVE_TMUX,
-  async fn() {
-    await using env = await setUp();
-    await using tmux = new Tmux();
+terminalTest(
+  "in a terminal SIGTERM during the password prompt gives the terminal back",
+  async (env, tmux) => {
     const pidFile = `${env.dir}/client.pid`;
     const sttyFile = `${env.dir}/stty.txt`;
     // The inner shell writes its pid and becomes the client, so that pid is the client's.
     await tmux.start(
-      `sh -c 'sh -c "echo \\$\\$ > ${pidFile}; exec ${Deno.execPath()} run -A ${CLIENT} ` +
-        `--port ${env.server.port}"; echo "exit $?" > ${sttyFile}.code; stty -a > ${sttyFile}; ` +
-        `sleep 30'`,
+      `sh -c 'sh -c "echo \\$\\$ > ${pidFile}; exec ${clientCommand(env.server.port)}"; ` +
+        `echo "exit $?" > ${sttyFile}.code; stty -a > ${sttyFile}; sleep 30'`,
     );
-    await tmux.waitScreen((s) => s.some((l) => l.includes("connected to")), "the connection");
-    await tmux.type("login alice");
-    await tmux.press("Enter");
-    await tmux.waitScreen((s) => last(s) === "password for alice:", "the password prompt");
+    await tmux.startLogin("alice");
     await tmux.type("ali");
     await tmux.waitScreen((s) => last(s) === "password for alice: ***", "three stars");
     const pid = Number((await Deno.readTextFile(pidFile)).trim());
     assert.ok(pid > 0);
     Deno.kill(pid, "SIGTERM");
-    const deadline = Date.now() + WAIT_MS;
-    let mode = "";
-    for (let i = 0; i < 500 && Date.now() < deadline && !mode.includes("icanon"); i++) {
-      mode = await Deno.readTextFile(sttyFile).catch(() => "");
-      if (!mode.includes("icanon")) await new Promise((resolve) => setTimeout(resolve, 40));
-    }
+    const mode = await readTerminalMode(sttyFile);
     assert.equal((await Deno.readTextFile(`${sttyFile}.code`)).trim(), "exit 143");
     assert.match(mode, /(^|\s)icanon(\s|$)/);
     assert.match(mode, /(^|\s)echo(\s|$)/);
   },
-});
+);

@@ -3,9 +3,8 @@
  * logged in, the idle timeout for those, and a server that runs out of file descriptors.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { LineClient } from "./helpers/line_client.ts";
-import { ServerProcess, startTestServer, TEST_ITERATIONS, writeUsers } from "./helpers/server.ts";
+import { makeUsersDir, serverArgs, ServerProcess, startTestServer } from "./helpers/server.ts";
 
 /** Connects and reports whether the server admitted (welcome) or refused (error, then closed). */
 async function tryConnect(port: number): Promise<{ client: LineClient; admitted: boolean }> {
@@ -29,6 +28,25 @@ async function connectWhenAdmitted(port: number, ms = 5000): Promise<LineClient>
   }
 }
 
+/**
+ * Opens `count` connections, each of which must be admitted, then one more, whose result it
+ * returns; every client opened is added to `clients` (for the caller to close).
+ */
+async function fillThenConnect(
+  port: number,
+  count: number,
+  clients: LineClient[],
+): Promise<{ client: LineClient; admitted: boolean }> {
+  for (let i = 0; i < count; i++) {
+    const { client, admitted } = await tryConnect(port);
+    clients.push(client);
+    assert.ok(admitted, `connection ${i + 1} of ${count} is admitted`);
+  }
+  const next = await tryConnect(port);
+  clients.push(next.client);
+  return next;
+}
+
 async function closeAll(clients: LineClient[]): Promise<void> {
   await Promise.all(clients.map((client) => client.close()));
 }
@@ -37,13 +55,7 @@ Deno.test("connections past --max-connections are refused and admitted again onc
   await using t = await startTestServer({}, { maxConnections: 3 });
   const clients: LineClient[] = [];
   try {
-    for (let i = 0; i < 3; i++) {
-      const { client, admitted } = await tryConnect(t.port);
-      clients.push(client);
-      assert.ok(admitted, `connection ${i + 1} of 3 is admitted`);
-    }
-    const refused = await tryConnect(t.port);
-    clients.push(refused.client);
+    const refused = await fillThenConnect(t.port, 3, clients);
     assert.equal(refused.admitted, false);
     assert.match(refused.client.lines[0]!, /the server is full/);
     await clients.shift()!.close();
@@ -58,13 +70,7 @@ Deno.test("--max-per-address refuses a further connection from that address only
   await using t = await startTestServer({}, { maxPerAddress: 2 });
   const clients: LineClient[] = [];
   try {
-    for (let i = 0; i < 2; i++) {
-      const { client, admitted } = await tryConnect(t.port);
-      clients.push(client);
-      assert.ok(admitted);
-    }
-    const refused = await tryConnect(t.port);
-    clients.push(refused.client);
+    const refused = await fillThenConnect(t.port, 2, clients);
     assert.equal(refused.admitted, false);
     assert.match(refused.client.lines[0]!, /too many connections from your address/);
     // The limit is per address: the chat would still let another address in.
@@ -79,13 +85,7 @@ Deno.test("--max-unauthenticated caps connections that have not logged in; a log
   await using t = await startTestServer({ alice: "pw" }, { maxUnauthenticated: 2 });
   const clients: LineClient[] = [];
   try {
-    for (let i = 0; i < 2; i++) {
-      const { client, admitted } = await tryConnect(t.port);
-      clients.push(client);
-      assert.ok(admitted);
-    }
-    const refused = await tryConnect(t.port);
-    clients.push(refused.client);
+    const refused = await fillThenConnect(t.port, 2, clients);
     assert.equal(refused.admitted, false);
     assert.match(refused.client.lines[0]!, /waiting to log in/);
     // A guest still counts as not logged in.
@@ -126,26 +126,9 @@ Deno.test("a connection that does not log in within --idle-timeout is told and c
 });
 
 Deno.test("a server out of file descriptors keeps serving its users and accepts again later", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "parley-fd-" });
-  const usersFile = join(dir, "users.txt");
-  await writeUsers(usersFile, { alice: "pw" });
+  await using users = await makeUsersDir({ alice: "pw" }, "parley-fd-");
   const server = await ServerProcess.start(
-    [
-      "--host",
-      "127.0.0.1",
-      "--port",
-      "0",
-      "--users",
-      usersFile,
-      "--data",
-      join(dir, "data"),
-      "--pbkdf2-iterations",
-      String(TEST_ITERATIONS),
-      "--max-per-address",
-      "1000",
-      "--max-unauthenticated",
-      "1000",
-    ],
+    serverArgs(users.dir, "--max-per-address", "1000", "--max-unauthenticated", "1000"),
     Deno.cwd(),
     { fileLimit: 64 },
   );
@@ -168,7 +151,6 @@ Deno.test("a server out of file descriptors keeps serving its users and accepts 
   } finally {
     for (const conn of flood) conn.close();
     const status = await server.stop("SIGINT");
-    await Deno.remove(dir, { recursive: true });
     assert.equal(status.code, 0);
   }
 });

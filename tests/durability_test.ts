@@ -6,11 +6,10 @@
  * `PARLEY_SEED=<n>` replays the kill times of a run.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { Accounts } from "../lib/accounts.ts";
 import { LineClient } from "./helpers/line_client.ts";
 import { Random } from "./helpers/random.ts";
-import { ServerProcess, TEST_ITERATIONS, writeUsers } from "./helpers/server.ts";
+import { makeUsersDir, serverArgs, ServerProcess, TEST_ITERATIONS } from "./helpers/server.ts";
 
 const ROUNDS = 6;
 const WRITERS = 3;
@@ -126,28 +125,18 @@ async function verify(
 
 Deno.test("kill -9 at random moments loses no acknowledged write and the server restarts cleanly", async () => {
   const random = Random.fromEnv();
-  const dir = await Deno.makeTempDir({ prefix: "parley-crash-" });
-  const usersFile = join(dir, "users.txt");
   const writers: Writer[] = Array.from({ length: WRITERS }, (_, i) => ({
     name: `w${i}`,
     password: "start",
     blocked: new Set<string>(),
   }));
-  await writeUsers(usersFile, {
+  await using users = await makeUsersDir({
     inbox: "pi",
     ...Object.fromEntries(writers.map((w) => [w.name, w.password])),
-  });
-  const args = [
-    "--host",
-    "127.0.0.1",
-    "--port",
-    "0",
-    "--users",
-    usersFile,
-    "--data",
-    join(dir, "data"),
-    "--pbkdf2-iterations",
-    String(TEST_ITERATIONS),
+  }, "parley-crash-");
+  const usersFile = users.usersFile;
+  const args = serverArgs(
+    users.dir,
     "--rate",
     "0",
     "--login-fail-delay",
@@ -156,7 +145,7 @@ Deno.test("kill -9 at random moments loses no acknowledged write and the server 
     "1000000",
     "--registrations-per-address",
     "1000000",
-  ];
+  );
   const ack: Acknowledged = { accounts: new Map(), offline: new Set(), passwords: 0, inFlight: 0 };
   const kills: number[] = [];
   let writes = 0;
@@ -186,7 +175,6 @@ Deno.test("kill -9 at random moments loses no acknowledged write and the server 
     );
   } finally {
     const status = await server.stop("SIGINT");
-    await Deno.remove(dir, { recursive: true });
     assert.equal(status.code, 0);
   }
 });

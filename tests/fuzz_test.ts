@@ -16,7 +16,7 @@ import { hasUnsafeCharacters } from "../lib/sanitize.ts";
 import { Store, STORE_FILE } from "../lib/store.ts";
 import { LineClient } from "./helpers/line_client.ts";
 import { Random } from "./helpers/random.ts";
-import { ServerProcess, TEST_ITERATIONS, writeUsers } from "./helpers/server.ts";
+import { makeUsersDir, serverArgs, ServerProcess, TEST_ITERATIONS } from "./helpers/server.ts";
 import { ms, WatcherPair } from "./helpers/watchers.ts";
 
 const FUZZ_MS = Number(Deno.env.get("PARLEY_FUZZ_MS") ?? 8000);
@@ -263,27 +263,17 @@ function close(conn: Deno.Conn): void {
 
 Deno.test("a fuzz of hostile input from many connections neither stops the server nor disturbs honest users", async () => {
   const random = Random.fromEnv();
-  const dir = await Deno.makeTempDir({ prefix: "parley-fuzz-" });
-  const usersFile = join(dir, "users.txt");
-  const dataDir = join(dir, "data");
   const fuzzUsers = Array.from({ length: WORKERS }, (_, i) => `fuzz${i}`);
-  await writeUsers(usersFile, {
+  await using users = await makeUsersDir({
     watcha: "watch-secret-a",
     watchb: "watch-secret-b",
     reader: "reader-secret",
     ...Object.fromEntries(fuzzUsers.map((name) => [name, "pw"])),
-  });
-  const server = await ServerProcess.start([
-    "--host",
-    "127.0.0.1",
-    "--port",
-    "0",
-    "--users",
-    usersFile,
-    "--data",
-    dataDir,
-    "--pbkdf2-iterations",
-    String(TEST_ITERATIONS),
+  }, "parley-fuzz-");
+  const usersFile = users.usersFile;
+  const dataDir = join(users.dir, "data");
+  const server = await ServerProcess.start(serverArgs(
+    users.dir,
     "--rate",
     "0", // no fake lag: the fuzz should push as much as the server takes
     "--max-per-address",
@@ -298,7 +288,7 @@ Deno.test("a fuzz of hostile input from many connections neither stops the serve
     "1000000",
     "--registrations-per-address",
     "1000000",
-  ]);
+  ));
   const stats: FuzzStats = {
     inputs: 0,
     bytes: 0,
@@ -373,9 +363,7 @@ Deno.test("a fuzz of hostile input from many connections neither stops the serve
       assert.deepEqual(unsafeLog, [], "no control characters in the server log");
       assert.equal(status.code, 0, "the server was still running and stopped cleanly");
     } finally {
-      await checkStore(usersFile, dataDir, stats).finally(() =>
-        Deno.remove(dir, { recursive: true })
-      );
+      await checkStore(usersFile, dataDir, stats);
     }
   }
 });

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { LineClient } from "./helpers/line_client.ts";
 import { startTestServer } from "./helpers/server.ts";
+import { tempDir } from "./helpers/temp_dir.ts";
 
 const USERS = { alice: "a", bob: "b", carol: "c" };
 
@@ -106,24 +107,20 @@ Deno.test("info, status and ping describe a user; wholasthr lists recent logins"
 });
 
 Deno.test("blocks, info and offline messages survive a server restart", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "parley-restart-" });
-  try {
-    {
-      await using t = await startTestServer(USERS, {}, dir);
-      await using alice = await LineClient.json(t.port, "alice", "a");
-      await alice.command("block bob");
-      await alice.command("info back soon");
-      await alice.command("tell carol kept across restarts");
-    }
-    await using t = await startTestServer({}, {}, dir);
-    await using bob = await LineClient.json(t.port, "bob", "b");
-    assert.equal((await bob.command("tell alice hi")).code, "BLOCKED");
-    const status = await bob.command("status alice");
-    assert.equal((status.data as Record<string, unknown>).info, "back soon");
-    await using carol = await LineClient.json(t.port, "carol", "c");
-    const kept = await carol.nextEvent((e) => e.type === "private");
-    assert.equal(kept.text, "kept across restarts");
-  } finally {
-    await Deno.remove(dir, { recursive: true });
+  await using tmp = await tempDir("parley-restart-");
+  {
+    await using t = await startTestServer(USERS, {}, tmp.dir);
+    await using alice = await LineClient.json(t.port, "alice", "a");
+    await alice.command("block bob");
+    await alice.command("info back soon");
+    await alice.command("tell carol kept across restarts");
   }
+  await using t = await startTestServer({}, {}, tmp.dir);
+  await using bob = await LineClient.json(t.port, "bob", "b");
+  assert.equal((await bob.command("tell alice hi")).code, "BLOCKED");
+  const status = await bob.command("status alice");
+  assert.equal((status.data as Record<string, unknown>).info, "back soon");
+  await using carol = await LineClient.json(t.port, "carol", "c");
+  const kept = await carol.nextEvent((e) => e.type === "private");
+  assert.equal(kept.text, "kept across restarts");
 });

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LineClient } from "./helpers/line_client.ts";
-import { ServerProcess, TEST_ITERATIONS, writeUsers } from "./helpers/server.ts";
+import { makeUsersDir, serverArgs, ServerProcess, type UsersDir } from "./helpers/server.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const encoder = new TextEncoder();
@@ -17,23 +17,9 @@ const HAS_TMUX = await new Deno.Command("tmux", { args: ["-V"], stdout: "null", 
   .output().then((out) => out.success, () => false);
 if (!HAS_TMUX) console.log("tmux is not installed: the real-terminal Ctrl-C test is skipped");
 
-/** A temp dir with alice and bob; removed by the returned function. */
-async function setUp(): Promise<{ dir: string; args: string[]; done: () => Promise<void> }> {
-  const dir = await Deno.makeTempDir({ prefix: "parley-stop-" });
-  await writeUsers(join(dir, "users.txt"), { alice: "pa", bob: "pb" });
-  const args = [
-    "--host",
-    "127.0.0.1",
-    "--port",
-    "0",
-    "--users",
-    join(dir, "users.txt"),
-    "--data",
-    join(dir, "data"),
-    "--pbkdf2-iterations",
-    String(TEST_ITERATIONS),
-  ];
-  return { dir, args, done: () => Deno.remove(dir, { recursive: true }) };
+/** A temp dir with alice and bob, removed on dispose. */
+function setUp(): Promise<UsersDir> {
+  return makeUsersDir({ alice: "pa", bob: "pb" }, "parley-stop-");
 }
 
 /** Waits until `check` holds, polling, for at most `ms`. */
@@ -47,8 +33,8 @@ async function until(check: () => boolean | Promise<boolean>, ms: number, what: 
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   Deno.test(`${signal} tells every client, closes their connections and exits 0`, async () => {
-    const { args, done } = await setUp();
-    const server = await ServerProcess.start(args);
+    await using users = await setUp();
+    const server = await ServerProcess.start(serverArgs(users.dir));
     try {
       await using alice = await LineClient.connect(server.port);
       await alice.send("login alice pa");
@@ -64,23 +50,16 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
       assert.ok(server.stderrLines.some((line) => / stopped$/.test(line)), "stopped is logged");
     } finally {
       await server.stop("SIGKILL");
-      await done();
     }
   });
 }
 
 Deno.test("a second SIGINT more than 300 ms after the first ends a slow drain at once", async () => {
-  const { args, done } = await setUp();
+  await using users = await setUp();
   // A long drain, and a queue big enough to hold what the reader will not read.
-  const server = await ServerProcess.start([
-    ...args,
-    "--shutdown-drain",
-    "30",
-    "--sendq",
-    String(64 << 20),
-    "--rate",
-    "0",
-  ]);
+  const server = await ServerProcess.start(
+    serverArgs(users.dir, "--shutdown-drain", "30", "--sendq", String(64 << 20), "--rate", "0"),
+  );
   let stuck: Deno.TcpConn | undefined;
   try {
     await using alice = await LineClient.json(server.port, "alice", "pa");
@@ -118,13 +97,12 @@ Deno.test("a second SIGINT more than 300 ms after the first ends a slow drain at
   } finally {
     stuck?.close();
     await server.stop("SIGKILL");
-    await done();
   }
 });
 
 Deno.test("one Ctrl-C delivered twice at once (terminal and task runner) still stops gracefully", async () => {
-  const { args, done } = await setUp();
-  const server = await ServerProcess.start(args);
+  await using users = await setUp();
+  const server = await ServerProcess.start(serverArgs(users.dir));
   try {
     await using alice = await LineClient.json(server.port, "alice", "pa");
     server.child.kill("SIGINT");
@@ -136,7 +114,6 @@ Deno.test("one Ctrl-C delivered twice at once (terminal and task runner) still s
     await alice.nextEvent((e) => e.type === "notice" && e.kind === "shutdown");
   } finally {
     await server.stop("SIGKILL");
-    await done();
   }
 });
 
@@ -144,7 +121,8 @@ Deno.test({
   name: "one Ctrl-C on deno task server in a real terminal (tmux) takes the graceful path",
   ignore: !HAS_TMUX,
   async fn() {
-    const { dir, args, done } = await setUp();
+    await using users = await setUp();
+    const args = serverArgs(users.dir);
     const socket = `parley-test-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
     const tmux = (...tmuxArgs: string[]) =>
       new Deno.Command("tmux", {
@@ -153,8 +131,8 @@ Deno.test({
         stderr: "piped",
       })
         .output();
-    const log = join(dir, "server.log");
-    const exitFile = join(dir, "exit");
+    const log = join(users.dir, "server.log");
+    const exitFile = join(users.dir, "exit");
     const quoted = args.map((arg) => `'${arg}'`).join(" ");
     // bash waits for the task when Ctrl-C reaches the whole foreground process group, then
     // records how it ended.
@@ -200,7 +178,6 @@ Deno.test({
       console.log("tmux: one Ctrl-C on deno task server: shutdown notice, stopped, exit 0");
     } finally {
       await tmux("kill-server");
-      await done();
     }
   },
 });

@@ -4,9 +4,8 @@
  * the server's memory stays bounded however much the room says.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { LineClient } from "./helpers/line_client.ts";
-import { ServerProcess, TEST_ITERATIONS, writeUsers } from "./helpers/server.ts";
+import { makeUsersDir, serverArgs, ServerProcess } from "./helpers/server.ts";
 
 const SLOW = 10;
 const LINES = 12000;
@@ -67,30 +66,15 @@ async function readToEnd(conn: Deno.TcpConn, ms = 5000): Promise<number> {
 }
 
 Deno.test("readers that never read are cut off at --sendq, the room is told, memory stays bounded", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "parley-slow-" });
-  const usersFile = join(dir, "users.txt");
   const slowNames = Array.from({ length: SLOW }, (_, i) => `slow${i}`);
-  await writeUsers(usersFile, {
+  await using users = await makeUsersDir({
     talker: "pw",
     listener: "pw",
     ...Object.fromEntries(slowNames.map((name) => [name, "pw"])),
-  });
-  const server = await ServerProcess.start([
-    "--host",
-    "127.0.0.1",
-    "--port",
-    "0",
-    "--users",
-    usersFile,
-    "--data",
-    join(dir, "data"),
-    "--pbkdf2-iterations",
-    String(TEST_ITERATIONS),
-    "--sendq",
-    String(SENDQ),
-    "--rate",
-    "0",
-  ]);
+  }, "parley-slow-");
+  const server = await ServerProcess.start(
+    serverArgs(users.dir, "--sendq", String(SENDQ), "--rate", "0"),
+  );
   const slow: Deno.TcpConn[] = [];
   try {
     await using talker = await LineClient.json(server.port, "talker", "pw");
@@ -155,7 +139,6 @@ Deno.test("readers that never read are cut off at --sendq, the room is told, mem
       }
     }
     const status = await server.stop("SIGINT");
-    await Deno.remove(dir, { recursive: true });
     assert.equal(status.code, 0);
   }
 });

@@ -2,23 +2,15 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { Store, STORE_FILE } from "../lib/store.ts";
-
-/** Runs `fn` with a fresh temp data directory and removes it afterwards. */
-async function withDataDir(fn: (dir: string) => Promise<void> | void): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "parley_store_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { killAfterLines } from "./helpers/child_script.ts";
+import { withTempDir } from "./helpers/temp_dir.ts";
 
 function open(dir: string, problems: string[] = [], maxOfflinePerUser?: number): Store {
   return Store.open(dir, { log: (msg) => problems.push(msg), maxOfflinePerUser });
 }
 
 Deno.test("open creates the data directory and a WAL-mode database", async () => {
-  await withDataDir((dir) => {
+  await withTempDir((dir) => {
     const dataDir = join(dir, "nested", "data");
     const problems: string[] = [];
     open(dataDir, problems).close();
@@ -33,7 +25,7 @@ Deno.test("open creates the data directory and a WAL-mode database", async () =>
 });
 
 Deno.test("blocks are one-directional, case-insensitive and survive close and open", async () => {
-  await withDataDir((dir) => {
+  await withTempDir((dir) => {
     const store = open(dir);
     assert.equal(store.block("alice", "Bob"), true);
     assert.equal(store.block("ALICE", "bob"), false, "already blocked");
@@ -64,7 +56,7 @@ Deno.test("blocks are one-directional, case-insensitive and survive close and op
 });
 
 Deno.test("info text is kept per user, cleared by an empty text, and survives a restart", async () => {
-  await withDataDir((dir) => {
+  await withTempDir((dir) => {
     const store = open(dir);
     assert.equal(store.info("alice"), undefined);
     store.setInfo("Alice", "away until Monday: back soon");
@@ -86,7 +78,7 @@ Deno.test("info text is kept per user, cleared by an empty text, and survives a 
 });
 
 Deno.test("logins keep each user's latest time and answer who logged in since a time", async () => {
-  await withDataDir((dir) => {
+  await withTempDir((dir) => {
     const t = (minutesAgo: number) => new Date(Date.UTC(2026, 10, 23, 12, 0) - minutesAgo * 60_000);
     const store = open(dir);
     store.recordLogin("alice", t(120));
@@ -111,7 +103,7 @@ Deno.test("logins keep each user's latest time and answer who logged in since a 
 });
 
 Deno.test("offline messages come back oldest first after a restart until cleared", async () => {
-  await withDataDir((dir) => {
+  await withTempDir((dir) => {
     const store = open(dir);
     const base = Date.UTC(2026, 10, 23, 9, 0);
     assert.equal(store.addOffline("Bob", "alice", "first", new Date(base)), true);
@@ -140,7 +132,7 @@ Deno.test("offline messages come back oldest first after a restart until cleared
 });
 
 Deno.test("a full offline mailbox refuses further messages and stores nothing", async () => {
-  await withDataDir((dir) => {
+  await withTempDir((dir) => {
     const store = open(dir, [], 3);
     const now = new Date();
     for (let i = 0; i < 3; i++) assert.equal(store.addOffline("bob", "alice", `m${i}`, now), true);
@@ -165,7 +157,7 @@ Deno.test("a full offline mailbox refuses further messages and stores nothing", 
 });
 
 Deno.test("invalid names found in the database are reported at open and ignored", async () => {
-  await withDataDir((dir) => {
+  await withTempDir((dir) => {
     open(dir).close();
     const db = new DatabaseSync(join(dir, STORE_FILE));
     try {
@@ -201,7 +193,7 @@ Deno.test("invalid names found in the database are reported at open and ignored"
 });
 
 Deno.test("writes with invalid user names are refused as bugs", async () => {
-  await withDataDir((dir) => {
+  await withTempDir((dir) => {
     const store = open(dir);
     try {
       assert.throws(() => store.block("alice", "not valid"), RangeError);
@@ -217,7 +209,7 @@ Deno.test("writes with invalid user names are refused as bugs", async () => {
 });
 
 Deno.test("kill -9 during writes loses no acknowledged block, info, login or message", async () => {
-  await withDataDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const script = join(dir, "child.ts");
     const lib = new URL("../lib/store.ts", import.meta.url).href;
     await Deno.writeTextFile(
@@ -232,15 +224,9 @@ for (let i = 0; i < 1000000; i++) {
   console.log(i);
 }`,
     );
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", "--no-check", script],
-      stdout: "piped",
-      stderr: "inherit",
-      stdin: "null",
-    }).spawn();
     const wanted = 30 + Math.floor(Math.random() * 50);
-    const acked = await readLines(child.stdout, wanted, 30_000, () => child.kill("SIGKILL"));
-    assert.equal((await child.status).signal, "SIGKILL");
+    const { lines: acked, status } = await killAfterLines(script, wanted);
+    assert.equal(status.signal, "SIGKILL");
     assert.ok(acked.length >= wanted, `child acknowledged ${acked.length}`);
 
     const problems: string[] = [];
@@ -261,37 +247,3 @@ for (let i = 0; i < 1000000; i++) {
     console.log(`${acked.length} acknowledged rounds of 4 writes survived kill -9`);
   });
 });
-
-/**
- * Reads lines from a stream until `count` arrived or `timeoutMs` passed, runs `before` and then
- * cancels the stream.
- */
-async function readLines(
-  stream: ReadableStream<Uint8Array>,
-  count: number,
-  timeoutMs: number,
-  before: () => void,
-): Promise<string[]> {
-  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
-  const lines: string[] = [];
-  let buffer = "";
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<"timeout">((resolve) => {
-    timer = setTimeout(() => resolve("timeout"), timeoutMs);
-  });
-  try {
-    while (lines.length < count) {
-      const next = await Promise.race([reader.read(), timeout]);
-      if (next === "timeout" || next.done) break;
-      buffer += next.value;
-      const parts = buffer.split("\n");
-      buffer = parts.pop() ?? "";
-      lines.push(...parts);
-    }
-  } finally {
-    clearTimeout(timer);
-    before();
-    await reader.cancel();
-  }
-  return lines;
-}

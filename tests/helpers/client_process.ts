@@ -5,6 +5,8 @@
  * @module
  */
 
+import { Wakeup } from "./wakeup.ts";
+
 const encoder = new TextEncoder();
 
 /** How long a wait may take before the test fails. */
@@ -25,7 +27,7 @@ export class ClientProcess implements AsyncDisposable {
   readonly errors: string[] = [];
   #cursor = 0;
   #ended = false;
-  #waiters = new Set<() => void>();
+  readonly #printed = new Wakeup();
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
   readonly #pumps: Promise<void>;
 
@@ -36,7 +38,7 @@ export class ClientProcess implements AsyncDisposable {
       this.#pump(child.stderr, this.errors),
     ]).then(() => {
       this.#ended = true;
-      this.#wake();
+      this.#printed.wake();
     });
   }
 
@@ -59,13 +61,9 @@ export class ClientProcess implements AsyncDisposable {
       const parts = partial.split("\n");
       partial = parts.pop()!;
       into.push(...parts.map((line) => line.replace(/\r$/, "")));
-      this.#wake();
+      this.#printed.wake();
     }
     if (partial) into.push(partial);
-  }
-
-  #wake(): void {
-    for (const wake of [...this.#waiters]) wake();
   }
 
   /** Types lines on the client's stdin (each followed by a newline). */
@@ -96,16 +94,7 @@ export class ClientProcess implements AsyncDisposable {
       if (this.#ended) throw new Error(`client ended before a matching line; saw:\n${this.log()}`);
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`no matching line within ${ms} ms; saw:\n${this.log()}`);
-      await new Promise<void>((resolve) => {
-        const waiters = this.#waiters;
-        const timer = setTimeout(done, left);
-        function done() {
-          clearTimeout(timer);
-          waiters.delete(done);
-          resolve();
-        }
-        waiters.add(done);
-      });
+      await this.#printed.wait(left);
     }
   }
 

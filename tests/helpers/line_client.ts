@@ -6,6 +6,7 @@
  */
 
 import { parseWireEvent, type WireEvent } from "../../lib/protocol.ts";
+import { Wakeup } from "./wakeup.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -30,7 +31,7 @@ export class LineClient {
   #cursor = 0;
   #partial = "";
   #closed = false;
-  #waiters = new Set<() => void>();
+  readonly #received = new Wakeup();
   readonly #reading: Promise<void>;
 
   private constructor(readonly conn: Deno.TcpConn) {
@@ -75,17 +76,13 @@ export class LineClient {
         const parts = this.#partial.split("\n");
         this.#partial = parts.pop()!;
         for (const part of parts) this.lines.push(part.replace(/\r$/, ""));
-        this.#wake();
+        this.#received.wake();
       }
     } catch {
       // reset or closed by us
     }
     this.#closed = true;
-    this.#wake();
-  }
-
-  #wake(): void {
-    for (const wake of [...this.#waiters]) wake();
+    this.#received.wake();
   }
 
   /** Sends one line (a newline is added). */
@@ -115,16 +112,7 @@ export class LineClient {
       }
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`no matching line within ${ms} ms; saw:\n${this.recent()}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, left);
-        const waiters = this.#waiters;
-        function done() {
-          clearTimeout(timer);
-          waiters.delete(done);
-          resolve();
-        }
-        waiters.add(done);
-      });
+      await this.#received.wait(left);
     }
   }
 

@@ -9,6 +9,8 @@ import { hashPassword } from "../../lib/password_hash.ts";
 import { DEFAULT_CONFIG, type ServerConfig } from "../../lib/config.ts";
 import { silentLogger } from "../../lib/log.ts";
 import { type RunningServer, startServer } from "../../server.ts";
+import { type TempDir, tempDir } from "./temp_dir.ts";
+import { Wakeup } from "./wakeup.ts";
 
 /** Cheap hashes for test accounts. */
 export const TEST_ITERATIONS = 1000;
@@ -35,6 +37,57 @@ export async function writeUsers(path: string, accounts: Record<string, string>)
     lines.push(`${name}:user:${await hashPassword(password, TEST_ITERATIONS)}`);
   }
   await Deno.writeTextFile(path, lines.join("\n") + "\n");
+}
+
+/** A temporary directory holding a users file; disposing removes it. */
+export interface UsersDir extends TempDir {
+  /** `<dir>/users.txt`, where {@link testConfig} and {@link serverArgs} look for it. */
+  usersFile: string;
+}
+
+/**
+ * Makes a temporary directory (named with `prefix`) with a users file holding these accounts.
+ *
+ * @example
+ * ```ts
+ * await using ws = await makeUsersDir({ alice: "pw" }, "parley-stop-");
+ * const server = await ServerProcess.start(serverArgs(ws.dir));
+ * ```
+ */
+export async function makeUsersDir(
+  accounts: Record<string, string>,
+  prefix = "parley-test-",
+): Promise<UsersDir> {
+  const tmp = await tempDir(prefix);
+  const usersFile = `${tmp.dir}/users.txt`;
+  await writeUsers(usersFile, accounts);
+  return Object.assign(tmp, { usersFile });
+}
+
+/**
+ * Arguments for {@link ServerProcess.start} matching {@link testConfig}: loopback, port 0, the
+ * users file and data dir in `dir`, cheap hashes; then `extra` (a repeated option takes its later
+ * value, so `extra` may set another port).
+ *
+ * @example
+ * ```ts
+ * const server = await ServerProcess.start(serverArgs(dir, "--rate", "0"));
+ * ```
+ */
+export function serverArgs(dir: string, ...extra: string[]): string[] {
+  return [
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "0",
+    "--users",
+    `${dir}/users.txt`,
+    "--data",
+    `${dir}/data`,
+    "--pbkdf2-iterations",
+    String(TEST_ITERATIONS),
+    ...extra,
+  ];
 }
 
 /** An in-process server with its temp dir; disposing shuts it down and removes the dir. */
@@ -74,10 +127,10 @@ export async function startTestServer(
   };
 }
 
-/** A server running as a child process. */
-export class ServerProcess {
+/** A server running as a child process; disposing kills it (SIGKILL). */
+export class ServerProcess implements AsyncDisposable {
   readonly stderrLines: string[] = [];
-  #waiters = new Set<() => void>();
+  readonly #logged = new Wakeup();
   readonly #pumping: Promise<void>;
   port = 0;
 
@@ -86,7 +139,7 @@ export class ServerProcess {
   }
 
   /**
-   * Spawns `server.ts` with the given arguments (add `--port 0`), and waits for `listening`.
+   * Spawns `server.ts` with these arguments (see {@link serverArgs}), and waits for `listening`.
    * `fileLimit` runs it under `ulimit -n` (a POSIX shell is needed), to exhaust its descriptors.
    */
   static async start(
@@ -125,9 +178,9 @@ export class ServerProcess {
       const parts = partial.split("\n");
       partial = parts.pop()!;
       this.stderrLines.push(...parts);
-      for (const wake of [...this.#waiters]) wake();
+      this.#logged.wake();
     }
-    for (const wake of [...this.#waiters]) wake();
+    this.#logged.wake();
   }
 
   /** Waits for a log line matching `pattern`, searching from the start of the log. */
@@ -143,16 +196,7 @@ export class ServerProcess {
       if (left <= 0) {
         throw new Error(`no log line ${pattern} in ${ms} ms; log:\n${this.stderrLines.join("\n")}`);
       }
-      await new Promise<void>((resolve) => {
-        const waiters = this.#waiters;
-        const timer = setTimeout(done, Math.min(left, 100));
-        function done() {
-          clearTimeout(timer);
-          waiters.delete(done);
-          resolve();
-        }
-        waiters.add(done);
-      });
+      await this.#logged.wait(Math.min(left, 100));
     }
   }
 
@@ -166,5 +210,9 @@ export class ServerProcess {
     const status = await this.child.status;
     await this.#pumping;
     return status;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop("SIGKILL");
   }
 }
