@@ -1,0 +1,133 @@
+/**
+ * How the load generator speaks each server's protocol: what a client sends to log in and join
+ * the benchmark room, how it recognises that it got in, how a room message is framed, and which
+ * lines need an answer (IRC's PING).
+ *
+ * Room messages are recognised on the receiving side without decoding: the benchmark's message
+ * text ends with `T` and 16 digits (the send time in µs), and every server puts the text at the end
+ * of the line it delivers (`alice@lobby 21:04:05 TEXT` for parley, `:alice!u@h PRIVMSG #bench :TEXT`
+ * for IRC).
+ *
+ * @module
+ */
+
+/** The protocols the load generator speaks. */
+export type Protocol = "parley" | "irc";
+
+/** What a line received while setting up means for the client. */
+export type SetupStep =
+  | { kind: "wait"; send?: string }
+  | { kind: "ready"; send?: string }
+  | { kind: "failed"; reason: string };
+
+/** One protocol's client side, as far as the benchmark needs it. */
+export interface Driver {
+  /** The room (channel) every client joins. */
+  readonly room: string;
+  /** What a client sends right after connecting. */
+  hello(name: string, password: string): string;
+  /**
+   * Handles one line received before the client is in the room; `progress` is the client's own
+   * scratch state, starting at 0.
+   */
+  setupLine(line: string, progress: { value: number }): SetupStep;
+  /** The bytes before the message text on a line the client sends. */
+  readonly messagePrefix: string;
+  /** The line terminator of lines the client sends. */
+  readonly lineEnd: string;
+  /** The answer to a line received once in the room (keep-alives), if it needs one. */
+  answer(line: string): string | undefined;
+}
+
+/** IRC (RFC 1459/2812): NICK/USER, wait for 001, JOIN, wait for the end of NAMES (366). */
+export const ircDriver: Driver = {
+  room: "#bench",
+  hello(name) {
+    return `NICK ${name}\r\nUSER ${name} 0 * :${name}\r\n`;
+  },
+  setupLine(line) {
+    if (line.startsWith("PING")) return { kind: "wait", send: "PONG" + line.slice(4) + "\r\n" };
+    if (line.startsWith("ERROR")) return { kind: "failed", reason: line };
+    const command = line.startsWith(":") ? line.split(" ", 2)[1] : line.split(" ", 1)[0];
+    switch (command) {
+      case "001":
+        return { kind: "wait", send: "JOIN #bench\r\n" };
+      case "366":
+        return { kind: "ready" };
+      case "403":
+      case "405":
+      case "432":
+      case "433":
+      case "436":
+      case "437":
+      case "451":
+      case "465":
+      case "471":
+      case "473":
+      case "474":
+      case "475":
+        return { kind: "failed", reason: line };
+      default:
+        return { kind: "wait" };
+    }
+  },
+  messagePrefix: "PRIVMSG #bench :",
+  lineEnd: "\r\n",
+  answer(line) {
+    return line.startsWith("PING") ? "PONG" + line.slice(4) + "\r\n" : undefined;
+  },
+};
+
+/**
+ * parley: the set-up runs in JSON mode, where replies and errors are unambiguous, then switches the
+ * connection back to text mode for the measurement (`mode json`, `login`, `join lobby`,
+ * `mode text`, all pipelined; the server handles a connection's lines in order).
+ */
+export function parleyDriver(room = "lobby"): Driver {
+  return {
+    room,
+    hello(name, password) {
+      return `mode json\nlogin ${name} ${password}\njoin ${room}\nmode text\n`;
+    },
+    setupLine(line, progress) {
+      if (!line.startsWith("{")) {
+        // A text line after the join reply: the connection is back in text mode. Before it: the
+        // greeting, sent before `mode json` took effect.
+        return progress.value === 1 ? { kind: "ready" } : { kind: "wait" };
+      }
+      let event: {
+        type?: unknown;
+        command?: unknown;
+        code?: unknown;
+        text?: unknown;
+        kind?: unknown;
+      };
+      try {
+        event = JSON.parse(line);
+      } catch {
+        return { kind: "failed", reason: `unparsable line: ${line}` };
+      }
+      if (event.type === "error") {
+        return { kind: "failed", reason: `${String(event.code)}: ${String(event.text)}` };
+      }
+      if (event.type === "notice" && event.kind === "takeover") {
+        return { kind: "failed", reason: "session taken over" };
+      }
+      if (event.type === "reply" && event.command === "join") progress.value = 1;
+      else if (event.type === "reply" && event.command === "mode" && progress.value === 1) {
+        return { kind: "ready" };
+      }
+      return { kind: "wait" };
+    },
+    messagePrefix: "",
+    lineEnd: "\n",
+    answer() {
+      return undefined;
+    },
+  };
+}
+
+/** The driver for a protocol. */
+export function driverFor(protocol: Protocol): Driver {
+  return protocol === "irc" ? ircDriver : parleyDriver();
+}
