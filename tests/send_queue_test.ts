@@ -3,6 +3,29 @@ import { SendQueue } from "../lib/send_queue.ts";
 
 const encode = (text: string) => new TextEncoder().encode(text);
 
+/** Resolves on the next turn of the event loop, after what setImmediate scheduled. */
+const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+Deno.test("everything queued in one turn goes out in one write", async () => {
+  const writes: string[] = [];
+  const queue = new SendQueue(
+    {
+      write(bytes) {
+        writes.push(new TextDecoder().decode(bytes));
+        return Promise.resolve(bytes.length);
+      },
+    },
+    1000,
+    { queueFailed: () => {} },
+  );
+  queue.push(encode("a"));
+  await Promise.resolve(); // still the same turn: no write yet
+  queue.push(encode("b"));
+  queue.push(encode("c"));
+  await queue.drained();
+  assert.deepEqual(writes, ["abc"]);
+});
+
 Deno.test("chunks queued while a write is in flight go out together in the next write", async () => {
   const writes: string[] = [];
   let release: (() => void) | undefined;
@@ -18,10 +41,9 @@ Deno.test("chunks queued while a write is in flight go out together in the next 
     { queueFailed: () => {} },
   );
   queue.push(encode("a"));
-  await Promise.resolve();
+  while (!release) await nextTurn();
   queue.push(encode("b"));
   queue.push(encode("c"));
-  while (!release) await Promise.resolve();
   release();
   await queue.drained();
   assert.deepEqual(writes, ["a", "bc"]);
@@ -58,7 +80,7 @@ Deno.test("a queue past its bound fails once and takes nothing more", async () =
     { queueFailed: (failure) => failures.push(failure.reason) },
   );
   assert.deepEqual(queue.push(encode("12345")), true);
-  await Promise.resolve();
+  while (!release) await nextTurn();
   assert.deepEqual(queue.push(encode("1234567890")), true, "the in-flight write does not count");
   assert.deepEqual(queue.push(encode("x")), false);
   assert.deepEqual(queue.push(encode("y")), false);
