@@ -2,7 +2,8 @@
  * The durable store for everything besides accounts that must outlive a restart: blocks, info
  * texts, last logins and the offline mailbox. It is one SQLite database, `<dataDir>/parley.db`, in
  * WAL mode with `synchronous=FULL`: every write is one synchronous statement that has reached the
- * disk when the method returns, so an acknowledged write survives a `kill -9`.
+ * disk when the method returns, so an acknowledged write survives a `kill -9`. The one exception
+ * is last-login times, written in batches (see {@link Store.recordLogin}).
  *
  * User names are keys case-insensitively (a lowercase key column) while the name as written is
  * kept for display. Rows whose names fail {@link isValidUserName} (a hand-edited or damaged
@@ -38,6 +39,9 @@ export interface LoginRecord {
 
 /** The database file inside the data directory. */
 export const STORE_FILE = "parley.db";
+
+/** Logins are written together at most this often (milliseconds). */
+export const LOGIN_BATCH_MS = 1000;
 
 /** Default for {@link StoreOptions.maxOfflinePerUser}. */
 export const DEFAULT_MAX_OFFLINE_PER_USER = 100;
@@ -101,6 +105,9 @@ export class Store {
   /** blocker key -> (blocked key -> blocked name as written); checked on every message. */
   readonly #blocks = new Map<string, Map<string, string>>();
   readonly #sql: Statements;
+  /** Logins not yet written: they go to disk together, in one transaction (see recordLogin). */
+  #pendingLogins = new Map<string, { user: string; time: number }>();
+  #loginTimer: ReturnType<typeof setTimeout> | undefined;
 
   private constructor(db: DatabaseSync, maxOffline: number) {
     this.#db = db;
@@ -149,6 +156,7 @@ export class Store {
    * ```
    */
   close(): void {
+    this.#flushLogins();
     this.#db.close();
   }
 
@@ -250,7 +258,10 @@ export class Store {
   }
 
   /**
-   * Records a login, replacing the user's previous one.
+   * Records a login, replacing the user's previous one. Unlike every other write, logins are
+   * written in batches, one transaction at most every {@link LOGIN_BATCH_MS}: a login storm
+   * must not cost one synchronous disk flush per login on the server's only thread. A kill -9
+   * can lose the last moment's login times; nothing a user was told is stored depends on them.
    *
    * @example
    * ```ts
@@ -259,7 +270,28 @@ export class Store {
    */
   recordLogin(user: string, time: Date): void {
     checkName(user);
-    this.#sql.upsertLogin.run(user.toLowerCase(), user, checkTime(time));
+    this.#pendingLogins.set(user.toLowerCase(), { user, time: checkTime(time) });
+    if (this.#loginTimer === undefined) {
+      this.#loginTimer = setTimeout(() => this.#flushLogins(), LOGIN_BATCH_MS);
+      this.#loginTimer.unref();
+    }
+  }
+
+  #flushLogins(): void {
+    clearTimeout(this.#loginTimer);
+    this.#loginTimer = undefined;
+    if (this.#pendingLogins.size === 0) return;
+    this.#db.exec("BEGIN");
+    try {
+      for (const [key, { user, time }] of this.#pendingLogins) {
+        this.#sql.upsertLogin.run(key, user, time);
+      }
+      this.#db.exec("COMMIT");
+    } catch (error) {
+      this.#db.exec("ROLLBACK");
+      throw error;
+    }
+    this.#pendingLogins.clear();
   }
 
   /**
@@ -271,6 +303,7 @@ export class Store {
    * ```
    */
   lastLogin(user: string): Date | undefined {
+    this.#flushLogins();
     const row = this.#sql.selectLogin.get(user.toLowerCase());
     if (row === undefined || !validName(row.user, row.user_key) || !validTime(row.time)) {
       return undefined;
@@ -287,6 +320,7 @@ export class Store {
    * ```
    */
   loginsSince(time: Date): LoginRecord[] {
+    this.#flushLogins();
     const records: LoginRecord[] = [];
     for (const row of this.#sql.selectLoginsSince.all(checkTime(time))) {
       if (!validName(row.user, row.user_key) || !validTime(row.time)) continue;
