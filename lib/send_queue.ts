@@ -82,22 +82,30 @@ export class SendQueue {
     return new Promise((resolve) => (this.#idleWaiters ??= []).push(resolve));
   }
 
-  /** Writes until the queue is empty, one write in flight; only {@link startRound} calls it. */
+  /**
+   * Writes what is queued, as one buffer, to the end (a write may be partial). What arrived
+   * meanwhile waits for the next round, so every write is paced; only {@link startRound} calls it.
+   */
   async [FLUSH](): Promise<void> {
+    if (this.#first === null || this.#failed) return this.#idle();
+    const buffer = this.#take();
     try {
-      while (this.#first !== null && !this.#failed) {
-        const buffer = this.#take();
-        let offset = 0;
-        while (offset < buffer.length) {
-          offset += await this.sink.write(offset === 0 ? buffer : buffer.subarray(offset));
-        }
+      let offset = 0;
+      while (offset < buffer.length) {
+        offset += await this.sink.write(offset === 0 ? buffer : buffer.subarray(offset));
       }
     } catch (error) {
       this.#fail({ reason: "write-failed", error });
-    } finally {
-      this.#writing = false;
-      this.#wake();
+      return this.#idle();
     }
+    if (this.#first !== null && !this.#failed) {
+      if (ready.push(this) === 1) scheduleRound();
+    } else this.#idle();
+  }
+
+  #idle(): void {
+    this.#writing = false;
+    this.#wake();
   }
 
   /** All queued chunks as one buffer (the chunk itself when there is only one). */
