@@ -1,6 +1,6 @@
 /**
- * Password hashing: PBKDF2-HMAC-SHA256 through WebCrypto, whose work runs off the event loop, so
- * a login that hashes never stalls the other users.
+ * Password hashing: PBKDF2-HMAC-SHA256 on a thread of its own at the lowest CPU priority, never
+ * on the event loop, so a login that hashes never stalls the other users.
  *
  * A stored hash is one string `pbkdf2-sha256:ITERATIONS:SALT_BASE64:HASH_BASE64` (16 random salt
  * bytes, 32 hash bytes, standard padded base64). The iteration count travels with each hash, so it
@@ -10,13 +10,15 @@
  */
 
 import { timingSafeEqual } from "node:crypto";
+import { Worker } from "node:worker_threads";
+import type { HashAnswer, HashRequest } from "./hash_worker.ts";
 
 /** Iterations for new hashes unless configured otherwise (OWASP's figure for PBKDF2-SHA256). */
 export const DEFAULT_PBKDF2_ITERATIONS = 600_000;
 
 /**
  * The largest iteration count accepted, in new and stored hashes alike: a hand-edited count of
- * billions would otherwise tie up a crypto worker for hours on every login attempt.
+ * billions would otherwise tie up the hashing thread for hours on every login attempt.
  */
 export const MAX_PBKDF2_ITERATIONS = 100_000_000;
 
@@ -30,7 +32,6 @@ const SALT_BYTES = 16;
 const HASH_BYTES = 32;
 // Strict, padded standard base64: no whitespace, no URL-safe alphabet.
 const BASE64_PATTERN = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-const encoder = new TextEncoder();
 
 /** The parts of a stored hash string. */
 export interface ParsedPasswordHash {
@@ -85,7 +86,8 @@ export async function hashPassword(password: string, iterations: number): Promis
 
 /**
  * Whether `password` matches a stored hash. The comparison is constant-time; a malformed stored
- * string yields `false`, never an exception.
+ * string yields `false`. Rejects only when the hashing thread fails (a bug or a broken install,
+ * never a wrong password).
  *
  * @example
  * ```ts
@@ -98,12 +100,8 @@ export async function hashPassword(password: string, iterations: number): Promis
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const parsed = parsePasswordHash(stored);
   if (parsed === undefined) return false;
-  try {
-    const actual = await derive(password, parsed.salt, parsed.iterations);
-    return timingSafeEqual(actual, parsed.hash);
-  } catch {
-    return false;
-  }
+  const actual = await derive(password, parsed.salt, parsed.iterations);
+  return timingSafeEqual(actual, parsed.hash);
 }
 
 /**
@@ -124,37 +122,51 @@ export function isValidPassword(p: string): boolean {
 }
 
 /**
- * Hashes run one at a time. WebCrypto runs each on a thread of its own, off the event loop, but
- * a hundred logins at once would be a hundred threads sharing the server's cores with the event
- * loop: measured on one core, chat latency rose ×110. One at a time, a login storm takes as long
- * and the event loop keeps its share of the CPU.
+ * The hashing thread (`hash_worker.ts`), started at the first hash. It runs at the lowest
+ * CPU priority, so that a login storm takes only the CPU the chat leaves idle: with the hashes on
+ * WebCrypto's own threads, a hundred logins at once on one core raised chat latency ×110. One
+ * thread hashes one password at a time; the others wait in its message queue. It is unreferenced
+ * while idle, so it never keeps a process alive.
  */
-let hashing: Promise<unknown> = Promise.resolve();
+let hashThread: Worker | undefined;
+const waiting = new Map<number, PromiseWithResolvers<Uint8Array<ArrayBuffer>>>();
+let lastRequestId = 0;
 
 function derive(
   password: string,
   salt: Uint8Array<ArrayBuffer>,
   iterations: number,
 ): Promise<Uint8Array<ArrayBuffer>> {
-  const result = hashing.then(() => deriveNow(password, salt, iterations));
-  hashing = result.catch(() => {});
-  return result;
+  const thread = hashThread ??= startHashThread();
+  const id = ++lastRequestId;
+  const answer = Promise.withResolvers<Uint8Array<ArrayBuffer>>();
+  waiting.set(id, answer);
+  if (waiting.size === 1) thread.ref();
+  thread.postMessage({ id, password, salt, iterations } satisfies HashRequest);
+  return answer.promise;
 }
 
-async function deriveNow(
-  password: string,
-  salt: Uint8Array<ArrayBuffer>,
-  iterations: number,
-): Promise<Uint8Array<ArrayBuffer>> {
-  const key = await crypto.subtle.importKey("raw", encoder.encode(password), "PBKDF2", false, [
-    "deriveBits",
-  ]);
-  const bits = await crypto.subtle.deriveBits(
-    { name: "PBKDF2", hash: "SHA-256", salt, iterations },
-    key,
-    HASH_BYTES * 8,
-  );
-  return new Uint8Array(bits);
+function startHashThread(): Worker {
+  const thread = new Worker(new URL("./hash_worker.ts", import.meta.url));
+  thread.unref();
+  thread.on("message", (answer: HashAnswer) => {
+    const waiter = waiting.get(answer.id);
+    if (waiter === undefined) return;
+    waiting.delete(answer.id);
+    if (waiting.size === 0) thread.unref();
+    if ("hash" in answer) waiter.resolve(new Uint8Array(answer.hash));
+    else waiter.reject(new Error(`password hashing failed: ${answer.error}`));
+  });
+  // A thread that dies fails what it was asked; the next hash starts a new one.
+  const fail = (why: unknown) => {
+    if (hashThread === thread) hashThread = undefined;
+    const error = new Error(`password hashing thread stopped: ${String(why)}`);
+    for (const waiter of waiting.values()) waiter.reject(error);
+    waiting.clear();
+  };
+  thread.on("error", fail);
+  thread.on("exit", (code: number) => fail(`exit code ${code}`));
+  return thread;
 }
 
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> | undefined {

@@ -17,14 +17,23 @@ export const EXIT_NO_RUNTIME = 3;
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
-/** What is built: entry point, executable name, the permissions it is compiled with. */
+/**
+ * What is built: entry point, executable name, the permissions it is compiled with, and the
+ * modules loaded at run time that the entry point does not import (worker scripts).
+ */
 export const TARGETS = [
   {
     entry: "server.ts",
     name: "parley-server",
     permissions: ["--allow-net", "--allow-read", "--allow-write", "--allow-env", "--allow-sys"],
+    include: ["lib/hash_worker.ts"],
   },
-  { entry: "client.ts", name: "parley-client", permissions: ["--allow-net", "--allow-env"] },
+  {
+    entry: "client.ts",
+    name: "parley-client",
+    permissions: ["--allow-net", "--allow-env"],
+    include: [],
+  },
 ] as const;
 
 /** Where `deno compile` finds the runtime, or why it cannot here without a download. */
@@ -85,7 +94,14 @@ export function isRuntimeFailure(stderr: string): boolean {
 async function compile(target: typeof TARGETS[number], out: string): Promise<string | null> {
   const output = `${out}/${target.name}`;
   const result = await new Deno.Command(Deno.execPath(), {
-    args: ["compile", ...target.permissions, "--output", output, `${ROOT}${target.entry}`],
+    args: [
+      "compile",
+      ...target.permissions,
+      ...target.include.flatMap((path) => ["--include", `${ROOT}${path}`]),
+      "--output",
+      output,
+      `${ROOT}${target.entry}`,
+    ],
     cwd: ROOT,
     stdout: "piped",
     stderr: "piped",

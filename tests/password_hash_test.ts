@@ -94,3 +94,57 @@ Deno.test("a password is one word of 1-128 characters without control characters
   assert.equal(isValidPassword("esc\u001b[31m"), false);
   assert.equal(isValidPassword("c1\u009b"), false);
 });
+
+Deno.test("hashes are the same as WebCrypto's PBKDF2-SHA256", async () => {
+  const salt = crypto.getRandomValues(new Uint8Array(16));
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode("pässword"),
+    "PBKDF2",
+    false,
+    ["deriveBits"],
+  );
+  const bits = await crypto.subtle.deriveBits(
+    { name: "PBKDF2", hash: "SHA-256", salt, iterations: ITER },
+    key,
+    256,
+  );
+  const stored = `pbkdf2-sha256:${ITER}:${salt.toBase64()}:${new Uint8Array(bits).toBase64()}`;
+  assert.equal(await verifyPassword("pässword", stored), true);
+  assert.equal(await verifyPassword("password", stored), false);
+});
+
+Deno.test("the event loop keeps running while a password hashes", async () => {
+  let hashed = false;
+  const hashing = hashPassword("slow", 2_000_000).then(() => hashed = true);
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.equal(hashed, false, "a timer fired only after the hash: hashing blocked the event loop");
+  await hashing;
+});
+
+Deno.test({
+  name: "passwords hash on a thread at the lowest CPU priority",
+  ignore: Deno.build.os !== "linux",
+  fn: async () => {
+    const niceOf = (task: string) => {
+      const stat = Deno.readTextFileSync(`/proc/self/task/${task}/stat`);
+      // The fields after the parenthesised command name; nice is field 19 of stat, 17th here.
+      return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
+    };
+    const main = String(Deno.pid);
+    const mainNice = niceOf(main);
+    await hashPassword("warm-up", 1); // starts the hashing thread if no test has yet
+    const others = [...Deno.readDirSync("/proc/self/task")].filter((t) => t.name !== main);
+    const nices = others.map((t) => niceOf(t.name));
+    assert.ok(nices.includes(19), `nice values of the other threads: ${nices}`);
+    assert.equal(niceOf(main), mainNice, "the event loop's thread keeps its priority");
+  },
+});
+
+Deno.test("many hashes at once all complete, each with its own result", async () => {
+  const passwords = Array.from({ length: 20 }, (_, i) => `pw${i}`);
+  const stored = await Promise.all(passwords.map((p) => hashPassword(p, ITER)));
+  const checks = await Promise.all(stored.map((s, i) => verifyPassword(passwords[i]!, s)));
+  assert.deepEqual(checks, passwords.map(() => true));
+  assert.equal(await verifyPassword("pw1", stored[0]!), false);
+});
