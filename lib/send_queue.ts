@@ -83,12 +83,21 @@ export class SendQueue {
   }
 
   /**
-   * Writes what is queued, as one buffer, to the end (a write may be partial). What arrived
-   * meanwhile waits for the next round, so every write is paced; only {@link startRound} calls it.
+   * Starts writing what is queued, as one buffer, to the end (a write may be partial); returns
+   * whether a write started. What arrives meanwhile waits for the next round, so every write is
+   * paced; only the round machinery below calls it.
    */
-  async [FLUSH](): Promise<void> {
-    if (this.#first === null || this.#failed) return this.#idle();
-    const buffer = this.#take();
+  [FLUSH](): boolean {
+    if (this.#first === null || this.#failed) {
+      this.#idle();
+      return false;
+    }
+    void this.#write(this.#take());
+    return true;
+  }
+
+  async #write(buffer: Uint8Array): Promise<void> {
+    const generation = windowGeneration;
     try {
       let offset = 0;
       while (offset < buffer.length) {
@@ -96,11 +105,11 @@ export class SendQueue {
       }
     } catch (error) {
       this.#fail({ reason: "write-failed", error });
-      return this.#idle();
     }
     if (this.#first !== null && !this.#failed) {
       if (ready.push(this) === 1) scheduleRound();
     } else this.#idle();
+    writeFinished(generation);
   }
 
   #idle(): void {
@@ -157,10 +166,32 @@ const WRITE_COST_MS = 0.024;
 /** The longest a round waits for the previous one, so latency stays bounded. */
 const MAX_ROUND_WAIT_MS = 25;
 
+/**
+ * The most writes in flight at once. Deno's cost per write grows with the number of writes
+ * outstanding together: measured in a bare fan-out to 10,000 sockets, 27 µs a write with all of
+ * them started at once, 12 µs with 1,000 at a time (as at 1,000 sockets); in scenario c of the
+ * benchmark, p99 fell from 8.2 s to 2.5 s with a window of 1,000 and to 0.5–0.6 s with 300 (100
+ * was worse again: 1.1 s). A round larger than this starts a write each time one finishes.
+ */
+const MAX_WRITES_IN_FLIGHT = 300;
+
 /** Queues that got bytes with no write in flight, waiting for the next round. */
 let ready: SendQueue[] = [];
 let lastRoundStart = 0;
 let lastRoundWrites = 0;
+/** The queues of the rounds begun, in order; those from `nextToStart` on wait for a window slot. */
+let started: SendQueue[] = [];
+let nextToStart = 0;
+let inFlight = 0;
+/**
+ * Writes count against the window only within their generation. A write that cannot finish (a
+ * reader that stopped reading) would otherwise hold its slot until the reader is cut off; so a
+ * window that makes no progress for {@link MAX_ROUND_WAIT_MS} starts a new generation and the
+ * stalled writes stop counting.
+ */
+let windowGeneration = 0;
+let writesStarted = 0;
+let stallTimer: ReturnType<typeof setTimeout> | undefined;
 
 function scheduleRound(): void {
   const wait = Math.min(MAX_ROUND_WAIT_MS, lastRoundWrites * WRITE_COST_MS) -
@@ -174,5 +205,42 @@ function startRound(): void {
   ready = [];
   lastRoundStart = performance.now();
   lastRoundWrites = queues.length;
-  for (const queue of queues) void queue[FLUSH]();
+  if (nextToStart === started.length) {
+    started = queues;
+    nextToStart = 0;
+  } else {
+    for (const queue of queues) started.push(queue);
+  }
+  startWrites();
+}
+
+function startWrites(): void {
+  while (inFlight < MAX_WRITES_IN_FLIGHT && nextToStart < started.length) {
+    if (started[nextToStart++]![FLUSH]()) {
+      inFlight++;
+      writesStarted++;
+    }
+  }
+  if (nextToStart === started.length) {
+    started = [];
+    nextToStart = 0;
+    clearTimeout(stallTimer);
+    stallTimer = undefined;
+  } else if (stallTimer === undefined) {
+    const mark = writesStarted;
+    stallTimer = setTimeout(() => {
+      stallTimer = undefined;
+      if (writesStarted === mark) {
+        windowGeneration++;
+        inFlight = 0;
+      }
+      startWrites();
+    }, MAX_ROUND_WAIT_MS);
+  }
+}
+
+function writeFinished(generation: number): void {
+  if (generation !== windowGeneration) return;
+  inFlight--;
+  if (nextToStart < started.length) startWrites();
 }

@@ -99,3 +99,63 @@ Deno.test("a failing write fails the queue and wakes whoever waits for it to dra
   assert.deepEqual(failures, ["write-failed"]);
   assert.deepEqual(queue.failed, true);
 });
+
+Deno.test("readers that never drain do not hold up everyone else's writes", async () => {
+  // More stuck sockets than writes may be in flight at once, queued ahead of the healthy ones.
+  const stuck = Array.from(
+    { length: 700 },
+    () =>
+      new SendQueue({ write: () => new Promise<number>(() => {}) }, 1000, {
+        queueFailed: () => {},
+      }),
+  );
+  const written: string[] = [];
+  const healthy = Array.from(
+    { length: 5 },
+    (_, i) =>
+      new SendQueue(
+        {
+          write(bytes) {
+            written.push(`${i}:${new TextDecoder().decode(bytes)}`);
+            return Promise.resolve(bytes.length);
+          },
+        },
+        1000,
+        { queueFailed: () => {} },
+      ),
+  );
+  for (const queue of [...stuck, ...healthy]) queue.push(encode("x"));
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const giveUp = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error("the healthy queues were never written")), 5000);
+  });
+  try {
+    await Promise.race([Promise.all(healthy.map((queue) => queue.drained())), giveUp]);
+  } finally {
+    clearTimeout(timer);
+  }
+  assert.deepEqual(written.sort(), ["0:x", "1:x", "2:x", "3:x", "4:x"]);
+  assert.equal(stuck.every((queue) => queue.queued === 0), true, "stuck writes were started");
+});
+
+Deno.test("a round of thousands of queues writes every one of them", async () => {
+  let writes = 0;
+  const queues = Array.from(
+    { length: 3000 },
+    () =>
+      new SendQueue(
+        {
+          async write(bytes) {
+            await nextTurn();
+            writes++;
+            return bytes.length;
+          },
+        },
+        1000,
+        { queueFailed: () => {} },
+      ),
+  );
+  for (const queue of queues) queue.push(encode("line\n"));
+  await Promise.all(queues.map((queue) => queue.drained()));
+  assert.equal(writes, 3000);
+});
