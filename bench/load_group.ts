@@ -20,6 +20,7 @@ import type {
   WorkerRequest,
   WorkerResult,
 } from "./worker_protocol.ts";
+import { readJsonLines } from "./worker_protocol.ts";
 
 // A request without its id, per kind: the group numbers the requests itself.
 type Body<T> = T extends { id: number } ? Omit<T, "id"> : never;
@@ -46,23 +47,13 @@ class Worker {
   }
 
   async #read(): Promise<void> {
-    const decoder = new TextDecoder();
-    let text = "";
     try {
-      for await (const chunk of this.child.stdout) {
-        text += decoder.decode(chunk, { stream: true });
-        let nl;
-        while ((nl = text.indexOf("\n")) >= 0) {
-          const line = text.slice(0, nl);
-          text = text.slice(nl + 1);
-          if (!line.trim()) continue;
-          const result = JSON.parse(line) as WorkerResult;
-          const waiter = this.#waiting.get(result.id);
-          if (!waiter) continue;
-          this.#waiting.delete(result.id);
-          if (result.op === "error") waiter.reject(new Error(`load worker: ${result.message}`));
-          else waiter.resolve(result);
-        }
+      for await (const result of readJsonLines<WorkerResult>(this.child.stdout)) {
+        const waiter = this.#waiting.get(result.id);
+        if (!waiter) continue;
+        this.#waiting.delete(result.id);
+        if (result.op === "error") waiter.reject(new Error(`load worker: ${result.message}`));
+        else waiter.resolve(result);
       }
     } catch {
       // stdout closed

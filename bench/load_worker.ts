@@ -26,6 +26,7 @@ import type {
   WorkerRequest,
   WorkerResult,
 } from "./worker_protocol.ts";
+import { readJsonLines } from "./worker_protocol.ts";
 
 const LF = 10;
 const CR = 13;
@@ -494,25 +495,14 @@ async function main(): Promise<void> {
   const writer = Deno.stdout.writable.getWriter();
   const answer = (result: WorkerResult) =>
     writer.write(encoder.encode(JSON.stringify(result) + "\n"));
-  let text = "";
-  let closing = false;
-  for await (const chunk of Deno.stdin.readable) {
-    text += decoder.decode(chunk, { stream: true });
-    let nl;
-    while ((nl = text.indexOf("\n")) >= 0) {
-      const line = text.slice(0, nl);
-      text = text.slice(nl + 1);
-      if (!line.trim()) continue;
-      const request = JSON.parse(line) as WorkerRequest;
-      if (request.op === "close") closing = true;
-      handle(request).then(answer, (error) =>
-        answer({
-          op: "error",
-          id: request.id,
-          message: error instanceof Error ? error.stack ?? error.message : String(error),
-        }));
-    }
-    if (closing) break;
+  for await (const request of readJsonLines<WorkerRequest>(Deno.stdin.readable)) {
+    handle(request).then(answer, (error) =>
+      answer({
+        op: "error",
+        id: request.id,
+        message: error instanceof Error ? error.stack ?? error.message : String(error),
+      }));
+    if (request.op === "close") break;
   }
   closeAll();
   await writer.close().catch(() => {});

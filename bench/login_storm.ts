@@ -11,28 +11,28 @@
 
 import { parseArgs } from "node:util";
 import { DEFAULT_PBKDF2_ITERATIONS } from "../lib/password_hash.ts";
+import { LineReader } from "../lib/line_reader.ts";
 import { parseWireEvent } from "../lib/protocol.ts";
 import { startServer } from "./servers.ts";
 
 const encoder = new TextEncoder();
 const WARM_UP_MS = 1000;
+/** Longer lines than any the server sends are skipped. */
+const MAX_LINE_BYTES = 1 << 20;
 
 /** A JSON-mode connection that hands each event to a callback. */
 async function connect(port: number, onEvent: (type: string, text: string) => void) {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   const reading = (async () => {
     const decoder = new TextDecoder();
+    const lines = new LineReader(MAX_LINE_BYTES);
     const buffer = new Uint8Array(16384);
-    let partial = "";
     try {
       while (true) {
         const n = await conn.read(buffer);
         if (n === null) break;
-        partial += decoder.decode(buffer.subarray(0, n), { stream: true });
-        const lines = partial.split("\n");
-        partial = lines.pop()!;
-        for (const line of lines) {
-          const event = parseWireEvent(line);
+        for (const item of lines.push(buffer.subarray(0, n))) {
+          const event = "line" in item ? parseWireEvent(decoder.decode(item.line)) : undefined;
           if (event) {
             onEvent(event.type === "reply" ? `reply:${event.command}` : event.type, event.text);
           }

@@ -175,3 +175,26 @@ export type WorkerResult =
   | RepairResult
   | CloseResult
   | ErrorResult;
+
+/**
+ * The messages of a stream of JSON lines (blank lines skipped), as they arrive: the coordinator
+ * reads answers with it, the worker requests.
+ *
+ * @example
+ * ```ts
+ * for await (const request of readJsonLines<WorkerRequest>(Deno.stdin.readable)) handle(request);
+ * ```
+ */
+export async function* readJsonLines<T>(stream: AsyncIterable<Uint8Array>): AsyncGenerator<T> {
+  const decoder = new TextDecoder();
+  let text = "";
+  for await (const chunk of stream) {
+    text += decoder.decode(chunk, { stream: true });
+    let nl;
+    while ((nl = text.indexOf("\n")) >= 0) {
+      const line = text.slice(0, nl);
+      text = text.slice(nl + 1);
+      if (line.trim()) yield JSON.parse(line) as T;
+    }
+  }
+}

@@ -3,9 +3,9 @@
  *
  * Chunks are queued by reference (a fanned-out event's bytes are shared by every recipient), one
  * write is in flight at a time, and everything queued meanwhile is coalesced into the next write.
- * Writing starts once per event-loop turn, after every read that turn has been handled (as a C
- * server writes its buffers once per poll pass): the busier the server, the more lines each
- * system call carries. The queue is bounded: a reader that falls more than `limit` bytes behind
+ * Writes go out in paced rounds, at most `MAX_WRITES_IN_FLIGHT` at a time (as a C server
+ * writes its buffers once per poll pass): the busier the server, the more lines each system call
+ * carries. The queue is bounded: a reader that falls more than `limit` bytes behind
  * is cut off instead of growing the server's memory.
  *
  * @module
@@ -152,7 +152,7 @@ export class SendQueue {
   }
 }
 
-/**
+/*
  * Pacing of write rounds. Every queue made ready is started by one round. A round of W writes
  * costs the process (and, on loopback, the kernel) roughly W times a write's cost, and while it
  * runs, new lines pile up unread; so the next round waits until about that much time has passed
@@ -205,12 +205,9 @@ function startRound(): void {
   ready = [];
   lastRoundStart = performance.now();
   lastRoundWrites = queues.length;
-  if (nextToStart === started.length) {
-    started = queues;
-    nextToStart = 0;
-  } else {
-    for (const queue of queues) started.push(queue);
-  }
+  // startWrites empties `started` once every queue in it has begun.
+  if (started.length === 0) started = queues;
+  else for (const queue of queues) started.push(queue);
   startWrites();
 }
 

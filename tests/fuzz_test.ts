@@ -12,6 +12,7 @@ import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import { Accounts } from "../lib/accounts.ts";
 import { COMMANDS } from "../lib/commands/index.ts";
+import { LineReader } from "../lib/line_reader.ts";
 import { hasUnsafeCharacters } from "../lib/sanitize.ts";
 import { Store, STORE_FILE } from "../lib/store.ts";
 import { LineClient } from "./helpers/line_client.ts";
@@ -166,16 +167,14 @@ function fuzzInput(random: Random, id: number, users: string[]): Uint8Array {
 /** Reads a fuzz connection until it closes: spots SERVER_ERROR and acknowledged registrations. */
 async function drain(conn: Deno.TcpConn, stats: FuzzStats, passwords: Map<string, string>) {
   const buffer = new Uint8Array(65536);
-  let partial = "";
+  const reader = new LineReader(1 << 20); // longer lines never come from a sane server
   try {
     while (true) {
       const n = await conn.read(buffer);
       if (n === null) break;
-      partial += decoder.decode(buffer.subarray(0, n), { stream: true });
-      const lines = partial.split("\n");
-      partial = lines.pop()!;
-      if (partial.length > 1 << 20) partial = ""; // never happens with a sane server
-      for (const line of lines) {
+      for (const item of reader.push(buffer.subarray(0, n))) {
+        if (!("line" in item)) continue;
+        const line = decoder.decode(item.line);
         if (line.includes("SERVER_ERROR") || line.includes("the server failed")) {
           stats.serverErrors.push(line.slice(0, 300));
         }
