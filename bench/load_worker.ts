@@ -13,6 +13,7 @@ import process from "node:process";
 import { calibrateClock, nowUs } from "./clock.ts";
 import { type Driver, driverFor } from "./drivers.ts";
 import { Histogram } from "./histogram.ts";
+import { findLineFeed, readDigits, ScanBuffer } from "./line_scan.ts";
 import type {
   Account,
   CollectResult,
@@ -28,7 +29,6 @@ import type {
 } from "./worker_protocol.ts";
 import { readJsonLines } from "./worker_protocol.ts";
 
-const LF = 10;
 const CR = 13;
 const MARK = 84; // "T": the byte before the 16-digit send time at the end of a message
 const DIGITS = 16;
@@ -43,7 +43,7 @@ type ClientState = "new" | "setup" | "ready" | "closed";
 class Client {
   conn: Deno.TcpConn | undefined;
   state: ClientState = "new";
-  buf: Uint8Array;
+  buf: ScanBuffer;
   progress = { value: 0 };
   /** Chunks waiting for the write in flight to finish. */
   pending: Uint8Array[] = [];
@@ -55,7 +55,7 @@ class Client {
 
   constructor(readonly account: Account, readBuffer: number, index: number) {
     this.group = index % TICK_GROUPS;
-    this.buf = new Uint8Array(readBuffer);
+    this.buf = new ScanBuffer(readBuffer);
   }
 }
 
@@ -182,31 +182,27 @@ async function readLoop(client: Client): Promise<void> {
   let have = 0;
   try {
     for (;;) {
-      if (have === client.buf.length) {
-        if (client.buf.length >= MAX_READ_BUFFER) throw new Error("line longer than 1 MiB");
-        const bigger = new Uint8Array(client.buf.length * 2);
-        bigger.set(client.buf);
-        client.buf = bigger;
+      const buf = client.buf;
+      if (have === buf.bytes.length) {
+        if (buf.bytes.length >= MAX_READ_BUFFER) throw new Error("line longer than 1 MiB");
+        buf.grow();
       }
-      const n = await conn.read(client.buf.subarray(have));
+      const n = await conn.read(buf.bytes.subarray(have));
       if (n === null) break;
       const end = have + n;
-      const view = client.buf.subarray(0, end);
+      const view = buf.bytes;
       const now = nowUs();
       lastReadUs = now;
       const measure = client.account.measure;
       let start = 0;
       for (;;) {
-        const nl = view.indexOf(LF, start);
+        const nl = findLineFeed(buf, start, end);
         if (nl < 0) break;
         let e = nl;
         if (e > start && view[e - 1] === CR) e--;
         const mark = e - DIGITS - 1;
-        if (
-          mark >= start && view[mark] === MARK && view[mark + 1]! >= 48 && view[mark + 1]! <= 57
-        ) {
-          let sent = 0;
-          for (let i = mark + 1; i < e; i++) sent = sent * 10 + view[i]! - 48;
+        const sent = mark >= start && view[mark] === MARK ? readDigits(view, mark + 1, DIGITS) : -1;
+        if (sent >= 0) {
           if (sent >= windowStart && sent < windowEnd) {
             deliveries++;
             if (measure) latency.record(now - sent);
@@ -220,13 +216,13 @@ async function readLoop(client: Client): Promise<void> {
         }
         start = nl + 1;
       }
-      if (start < end) client.buf.copyWithin(0, start, end);
+      if (start < end) view.copyWithin(0, start, end);
       have = end - start;
       // A batch reader that got less than a full buffer lets lines pile up in the kernel for a
       // while; one read then carries many (it is not timing them).
       if (
         (settingUp || (!measure && batchReadMs > 0)) && client.state === "ready" &&
-        n < client.buf.length / 2
+        n < view.length / 2
       ) {
         await nextBatchTick(client.group);
       }
@@ -454,7 +450,7 @@ function collect(id: number): CollectResult {
 
 async function repair(request: RepairRequest): Promise<RepairResult> {
   const dead = clients.filter((c) => c.state === "closed");
-  for (const c of dead) c.buf = new Uint8Array(readBufferSize);
+  for (const c of dead) c.buf = new ScanBuffer(readBufferSize);
   const outcome = await setUpAll(dead, 64, request.timeoutMs);
   return { op: "repair", id: request.id, repaired: outcome.ready, failed: outcome.failed };
 }
