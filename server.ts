@@ -12,6 +12,7 @@ import { Accounts } from "./lib/accounts.ts";
 import { Chat } from "./lib/chat.ts";
 import { parseServerArgs, type ServerConfig } from "./lib/config.ts";
 import { type Logger, stderrLogger } from "./lib/log.ts";
+import { startHashThreadEarly } from "./lib/password_hash.ts";
 import { Store } from "./lib/store.ts";
 import { serveTcp } from "./lib/tcp_transport.ts";
 
@@ -49,6 +50,7 @@ export async function startServer(
     log: (msg) => log(msg),
   });
   const chat = new Chat({ config, accounts, store, log });
+  startHashThreadEarly();
   let listener: Deno.TcpListener;
   try {
     listener = listen(config.host, config.port, log);
