@@ -68,18 +68,19 @@ export function findLineFeed(buffer: ScanBuffer, from: number, end: number): num
  * digit. Eight digits at a time in int32 arithmetic, joined once in floating point.
  */
 export function readDigits(bytes: Uint8Array, at: number, count: number): number {
-  let high = 0;
-  let low = 0;
   const split = Math.max(at, at + count - 8);
-  for (let i = at; i < split; i++) {
+  const high = smallNumber(bytes, at, split);
+  const low = smallNumber(bytes, split, at + count);
+  return high < 0 || low < 0 ? -1 : high * 1e8 + low;
+}
+
+/** The digits in `bytes[from, to)` (at most 8, so it stays an int32), or -1 at a non-digit. */
+function smallNumber(bytes: Uint8Array, from: number, to: number): number {
+  let value = 0;
+  for (let i = from; i < to; i++) {
     const d = bytes[i]! - 48;
     if (d < 0 || d > 9) return -1;
-    high = high * 10 + d;
+    value = value * 10 + d;
   }
-  for (let i = split; i < at + count; i++) {
-    const d = bytes[i]! - 48;
-    if (d < 0 || d > 9) return -1;
-    low = low * 10 + d;
-  }
-  return high * 1e8 + low;
+  return value;
 }

@@ -136,11 +136,11 @@ export function startHashThreadEarly(): void {
 }
 
 /**
- * The hashing thread (`hash_worker.ts`), started at the first hash unless started early. It runs at the lowest
- * CPU priority, so that a login storm takes only the CPU the chat leaves idle: with the hashes on
- * WebCrypto's own threads, a hundred logins at once on one core raised chat latency ×110. One
- * thread hashes one password at a time; the others wait in its message queue. It is unreferenced
- * while idle, so it never keeps a process alive.
+ * The hashing thread (`hash_worker.ts`), started at the first hash unless started early. It runs
+ * at the lowest CPU priority, so that a login storm takes only the CPU the chat leaves idle: with
+ * the hashes on WebCrypto's own threads, a hundred logins at once on one core raised chat latency
+ * ×110. One thread hashes one password at a time; the others wait in its message queue. It is
+ * unreferenced while idle, so it never keeps a process alive.
  */
 let hashThread: Worker | undefined;
 const waiting = new Map<number, PromiseWithResolvers<Uint8Array<ArrayBuffer>>>();
