@@ -14,6 +14,7 @@ import { parseServerArgs, type ServerConfig } from "./lib/config.ts";
 import { type Logger, stderrLogger } from "./lib/log.ts";
 import { startHashThreadEarly } from "./lib/password_hash.ts";
 import { Store } from "./lib/store.ts";
+import { EpollListener, serveEpoll } from "./lib/epoll_transport.ts";
 import { serveTcp } from "./lib/tcp_transport.ts";
 
 /** A running server: its address and how to stop it. */
@@ -49,19 +50,26 @@ export async function startServer(
     maxOfflinePerUser: config.maxOffline,
     log: (msg) => log(msg),
   });
-  const chat = new Chat({ config, accounts, store, log });
-  startHashThreadEarly();
-  let listener: Deno.TcpListener;
+  let listener: Listener;
   try {
-    listener = listen(config.host, config.port, log);
+    listener = listen(config, log);
   } catch (error) {
     store.close();
     throw error;
   }
-  const addr = listener.addr;
+  // Made once listening succeeded: a chat has timers that only a shutdown stops.
+  const chat = new Chat({ config, accounts, store, log });
+  startHashThreadEarly();
+  const addr = listener.addr as Deno.NetAddr;
   const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
-  log(`listening on ${host}:${addr.port}`, { users: config.usersFile, data: config.dataDir });
-  const finished = serveTcp(chat, listener);
+  log(`listening on ${host}:${addr.port}`, {
+    users: config.usersFile,
+    data: config.dataDir,
+    io: config.io,
+  });
+  const finished = listener instanceof EpollListener
+    ? serveEpoll(chat, listener)
+    : serveTcp(chat, listener);
   let stopping: Promise<void> | undefined;
   const shutdown = (why?: string) =>
     stopping ??= (async () => {
@@ -80,17 +88,23 @@ export async function startServer(
   return { chat, addr, shutdown, finished };
 }
 
+type Listener = Deno.TcpListener | EpollListener;
+
 /**
- * Listens on `host:port`. The default host `::` takes IPv6 and IPv4 alike; on a machine without
- * IPv6 it falls back to `0.0.0.0`.
+ * Listens on the configured host and port, with the configured socket driver. The default host
+ * `::` takes IPv6 and IPv4 alike; on a machine without IPv6 it falls back to `0.0.0.0`.
  */
-function listen(host: string, port: number, log: Logger): Deno.TcpListener {
+function listen(config: ServerConfig, log: Logger): Listener {
+  const open = (hostname: string): Listener =>
+    config.io === "epoll"
+      ? EpollListener.open(hostname, config.port)
+      : Deno.listen({ hostname, port: config.port });
   try {
-    return Deno.listen({ hostname: host, port });
+    return open(config.host);
   } catch (error) {
-    if (host !== "::" || error instanceof Deno.errors.AddrInUse) throw error;
+    if (config.host !== "::" || error instanceof Deno.errors.AddrInUse) throw error;
     log("IPv6 is not available; listening on IPv4 only", { error: String(error) });
-    return Deno.listen({ hostname: "0.0.0.0", port });
+    return open("0.0.0.0");
   }
 }
 

@@ -29,6 +29,7 @@ import {
   detectClockTicks,
   ensurePeers,
   findExecutable,
+  isParley,
   listenBacklog,
   otherCpuSeconds,
   type RunningServer,
@@ -50,6 +51,11 @@ export interface Scenario {
   rates: number[];
   /** Seconds per step (a sweep's steps, or each fixed rate). */
   stepSeconds: number;
+  /**
+   * Seconds to hold everyone connected and quiet before reading the RSS again ("settled"): a
+   * garbage-collected server returns memory grown by the join storm only once it has been idle.
+   */
+  settleSeconds: number;
 }
 
 /** The scenarios of `deno task bench`. */
@@ -62,6 +68,7 @@ export const SCENARIOS: Record<string, Scenario> = {
     mode: "sweep",
     rates: [100],
     stepSeconds: 4,
+    settleSeconds: 0,
   },
   b: {
     name: "b",
@@ -71,6 +78,7 @@ export const SCENARIOS: Record<string, Scenario> = {
     mode: "sweep",
     rates: [100],
     stepSeconds: 4,
+    settleSeconds: 0,
   },
   c: {
     name: "c",
@@ -80,6 +88,7 @@ export const SCENARIOS: Record<string, Scenario> = {
     mode: "fixed",
     rates: [10],
     stepSeconds: 10,
+    settleSeconds: 40,
   },
   quick: {
     name: "quick",
@@ -89,6 +98,7 @@ export const SCENARIOS: Record<string, Scenario> = {
     mode: "fixed",
     rates: [100, 400],
     stepSeconds: 1,
+    settleSeconds: 0,
   },
 };
 
@@ -486,6 +496,15 @@ async function runOne(
     report.rss.connectedKiB = server.rssKiB();
     report.rss.perConnectionKiB = (report.rss.connectedKiB - report.rss.idleKiB) /
       report.connect.ready;
+    if (scenario.settleSeconds > 0) {
+      options.log(
+        `  holding everyone quiet for ${scenario.settleSeconds} s before reading RSS again`,
+      );
+      await sleep(scenario.settleSeconds * 1000);
+      report.rss.settledKiB = server.rssKiB();
+      report.rss.settledPerConnectionKiB = (report.rss.settledKiB - report.rss.idleKiB) /
+        report.connect.ready;
+    }
     await measure({ options, scenario, server, group, report, batchMs });
     report.rss.endKiB = server.rssKiB();
   } catch (error) {
@@ -516,7 +535,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   await detectClockTicks();
   if (options.pinSelf) await pinSelf(options.loadCpu);
   let servers = options.servers;
-  const peers = servers.filter((s) => s !== "parley");
+  const peers = servers.filter((s) => !isParley(s));
   if (peers.length > 0) {
     const missing = options.install
       ? await ensurePeers(peers, options.root)
@@ -570,7 +589,7 @@ async function stopEverything(): Promise<void> {
 /** The options of `--quick`: parley only, small N, two short fixed steps. */
 export function quickOptions(): Partial<BenchOptions> {
   return {
-    servers: ["parley"],
+    servers: ["parley", "parley-epoll"],
     scenarios: [SCENARIOS.quick!],
     connectConcurrency: 50,
     command: "deno task bench --quick",
@@ -581,8 +600,9 @@ const HELP = `Usage: deno task bench [options]
 
   --quick                 a few seconds: parley only, N=50, two 1-second steps
   --scenario LIST         scenarios to run, comma-separated: a,b,c (default a,b,c)
-  --servers LIST          servers: parley,ngircd,inspircd (default all three)
+  --servers LIST          servers: parley,parley-epoll,ngircd,inspircd (default all four)
   --duration SECONDS      seconds per step (default: a/b 4, c 10)
+  --settle SECONDS        c: seconds held quiet before the settled RSS reading (default 40; 0: none)
   --clients N             override N of every scenario
   --senders S             override S of every scenario
   --rates LIST            fixed rates instead of a sweep (messages/s, comma-separated)
@@ -612,6 +632,7 @@ async function main(): Promise<number> {
       scenario: { type: "string" },
       servers: { type: "string" },
       duration: { type: "string" },
+      settle: { type: "string" },
       clients: { type: "string" },
       senders: { type: "string" },
       rates: { type: "string" },
@@ -660,6 +681,8 @@ async function main(): Promise<number> {
     });
   }
   const duration = positive("duration", values.duration);
+  const settle = values.settle === undefined ? undefined : Number(values.settle);
+  if (settle !== undefined && !(settle >= 0)) throw new Error("--settle takes seconds ≥ 0");
   const clients = positive("clients", values.clients);
   const senders = positive("senders", values.senders);
   const startRate = positive("start-rate", values["start-rate"]);
@@ -668,6 +691,7 @@ async function main(): Promise<number> {
   options.scenarios = options.scenarios.map((s) => ({
     ...s,
     stepSeconds: duration ?? s.stepSeconds,
+    settleSeconds: s.settleSeconds > 0 ? settle ?? s.settleSeconds : 0,
     clients: clients ?? s.clients,
     senders: Math.min(senders ?? s.senders, clients ?? s.clients),
     messageBytes: Math.max(18, messageBytes ?? s.messageBytes),

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { isParley } from "./servers.ts";
+
 /** One sending step at one rate. */
 export interface StepReport {
   /** Aggregate send rate asked for, messages/s. */
@@ -58,7 +60,15 @@ export interface RunReport {
     /** Clients connecting at once (bounded by the server's listen backlog). */
     concurrency: number;
   };
-  rss: { idleKiB: number; connectedKiB: number; endKiB: number; perConnectionKiB: number };
+  rss: {
+    idleKiB: number;
+    connectedKiB: number;
+    endKiB: number;
+    perConnectionKiB: number;
+    /** After everyone was held connected and quiet for the scenario's settle time (c only). */
+    settledKiB?: number;
+    settledPerConnectionKiB?: number;
+  };
   steps: StepReport[];
   /** The step with the highest delivered rate that held, if any. */
   sustained?: {
@@ -141,6 +151,15 @@ function ratio(a: number | undefined, b: number | undefined): string {
 }
 
 /** Connect-time ratio; meaningless (shown as such) when either side did not get everyone in. */
+/** Memory per connection, settled where both were measured settled. */
+function memoryRatio(parley: RunReport, peer: RunReport): string {
+  const settled = parley.rss.settledPerConnectionKiB !== undefined &&
+    peer.rss.settledPerConnectionKiB !== undefined;
+  return settled
+    ? ratio(parley.rss.settledPerConnectionKiB, peer.rss.settledPerConnectionKiB)
+    : ratio(parley.rss.perConnectionKiB, peer.rss.perConnectionKiB);
+}
+
 function connectRatio(parley: RunReport, peer: RunReport): string {
   if (peer.connect.ready < peer.clients) {
     return `– (${peer.server}: ${num(peer.connect.ready)} of ${num(peer.clients)} in)`;
@@ -178,7 +197,9 @@ export function summaryTables(report: BenchReport): string {
         `${num(r.rss.idleKiB / 1024, 1)} / ${num(r.rss.connectedKiB / 1024, 1)} / ${
           num(r.rss.endKiB / 1024, 1)
         }`,
-        num(r.rss.perConnectionKiB, 1),
+        r.rss.settledPerConnectionKiB === undefined
+          ? num(r.rss.perConnectionKiB, 1)
+          : `${num(r.rss.perConnectionKiB, 1)} / ${num(r.rss.settledPerConnectionKiB, 1)}`,
       ];
       return trickle ? base.filter((_, i) => i !== 3) : base;
     });
@@ -189,7 +210,7 @@ export function summaryTables(report: BenchReport): string {
         "delivery ratio",
         "connect+login+join all",
         "RSS idle / N / end (MiB)",
-        "KiB per connection",
+        "KiB per connection (after joins / settled)",
       ]
       : [
         "server",
@@ -201,10 +222,10 @@ export function summaryTables(report: BenchReport): string {
         "KiB per connection",
       ];
     out.push(table(header, rows), "");
-    const parley = runs.find((r) => r.server === "parley");
-    const peers = runs.filter((r) => r.server !== "parley");
-    if (parley && peers.length > 0) {
-      out.push(`Ratios parley ÷ peer (scenario ${scenario}):`, "");
+    const peers = runs.filter((r) => !isParley(r.server));
+    for (const parley of runs.filter((r) => isParley(r.server))) {
+      if (peers.length === 0) break;
+      out.push(`Ratios ${parley.server} ÷ peer (scenario ${scenario}):`, "");
       const ratioRows = peers.map((p) => {
         const pLast = parley.steps[parley.steps.length - 1];
         const qLast = p.steps[p.steps.length - 1];
@@ -215,14 +236,14 @@ export function summaryTables(report: BenchReport): string {
               ? `– (${p.server}: a room of ${num(p.connect.ready)})`
               : ratio(pLast?.p99Ms, qLast?.p99Ms),
             connectRatio(parley, p),
-            ratio(parley.rss.perConnectionKiB, p.rss.perConnectionKiB),
+            memoryRatio(parley, p),
           ]
           : [
             p.server,
             ratio(parley.sustained?.deliveriesPerSecond, p.sustained?.deliveriesPerSecond),
             ratio(parley.at100?.p99Ms, p.at100?.p99Ms),
             connectRatio(parley, p),
-            ratio(parley.rss.perConnectionKiB, p.rss.perConnectionKiB),
+            memoryRatio(parley, p),
           ];
       });
       const ratioHeader = trickle

@@ -9,10 +9,15 @@
 
 import type { Protocol } from "./drivers.ts";
 
-/** The servers the benchmark knows. */
-export const SERVER_NAMES = ["parley", "ngircd", "inspircd"] as const;
+/** The servers the benchmark knows: parley with each of its socket drivers, and the peers. */
+export const SERVER_NAMES = ["parley", "parley-epoll", "ngircd", "inspircd"] as const;
 /** One of {@link SERVER_NAMES}. */
 export type ServerName = typeof SERVER_NAMES[number];
+
+/** Whether a server is parley (with any socket driver) rather than a peer. */
+export function isParley(name: string): name is "parley" | "parley-epoll" {
+  return name === "parley" || name === "parley-epoll";
+}
 
 /** A running server under test. */
 export interface RunningServer {
@@ -343,7 +348,7 @@ async function usersFile(
   return lines.join("\n") + "\n";
 }
 
-async function startParley(options: StartOptions): Promise<RunningServer> {
+async function startParley(name: ServerName, options: StartOptions): Promise<RunningServer> {
   const dir = await Deno.makeTempDir({ prefix: "parley-bench-" });
   try {
     const users = `${dir}/users.txt`;
@@ -378,6 +383,8 @@ async function startParley(options: StartOptions): Promise<RunningServer> {
       "1",
       // No per-connection log lines (the IRC peers' logs are discarded likewise).
       "--quiet",
+      "--io",
+      name === "parley-epoll" ? "epoll" : "runtime",
       ...(options.parleyArgs ?? []),
     ];
     let resolvePort: (port: number) => void = () => {};
@@ -398,7 +405,7 @@ async function startParley(options: StartOptions): Promise<RunningServer> {
         port === -1 ? `parley exited during start-up:\n${lines}` : "parley did not start in 30 s",
       );
     }
-    return handle("parley", "parley", port, spawned, dir);
+    return handle(name, "parley", port, spawned, dir);
   } catch (error) {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
     throw error;
@@ -497,12 +504,12 @@ async function startIrc(name: "ngircd" | "inspircd", options: StartOptions) {
 
 /** Starts one server for the benchmark and waits until it accepts connections. */
 export function startServer(name: ServerName, options: StartOptions): Promise<RunningServer> {
-  return name === "parley" ? startParley(options) : startIrc(name, options);
+  return isParley(name) ? startParley(name, options) : startIrc(name, options);
 }
 
 /** Whether the peer IRC servers are installed; if not, runs the install script once. */
 export async function ensurePeers(names: ServerName[], root: string): Promise<string[]> {
-  const missing = names.filter((n) => n !== "parley" && !findExecutable(n));
+  const missing = names.filter((n) => !isParley(n) && !findExecutable(n));
   if (missing.length === 0) return [];
   const status = await new Deno.Command("sh", {
     args: [`${root}/scripts/install_bench_peers.sh`, ...missing],
@@ -510,5 +517,5 @@ export async function ensurePeers(names: ServerName[], root: string): Promise<st
     stderr: "inherit",
   }).output();
   if (!status.success) console.error("install_bench_peers.sh failed");
-  return names.filter((n) => n !== "parley" && !findExecutable(n));
+  return names.filter((n) => !isParley(n) && !findExecutable(n));
 }

@@ -51,7 +51,14 @@ export interface ServerConfig {
   shutdownDrainSeconds: number;
   /** No per-connection and per-login log lines (benchmarks). */
   quiet: boolean;
+  /** How sockets are driven: Deno's own (`runtime`) or epoll through FFI (`epoll`, Linux). */
+  io: IoMode;
 }
+
+/** The socket drivers the server has (docs/performance.md compares them). */
+export const IO_MODES = ["runtime", "epoll"] as const;
+/** One of {@link IO_MODES}. */
+export type IoMode = typeof IO_MODES[number];
 
 /** The embedded defaults: `deno task server` needs no configuration. */
 export const DEFAULT_CONFIG: Readonly<ServerConfig> = {
@@ -81,6 +88,7 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = {
   maxRooms: 1000,
   shutdownDrainSeconds: 2,
   quiet: false,
+  io: "runtime",
 };
 
 /** One command-line flag: its setting, its meaning and the smallest value it takes. */
@@ -162,6 +170,7 @@ export function usage(): string {
     `  --users FILE                account file (default ${DEFAULT_CONFIG.usersFile})`,
     `  --data DIR                  data directory (default ${DEFAULT_CONFIG.dataDir})`,
     `  --quiet                     no per-connection log lines`,
+    `  --io runtime|epoll          sockets by Deno (default) or by epoll via FFI (Linux, --allow-ffi)`,
   ];
   for (const [name, flag] of Object.entries(NUMBER_FLAGS)) {
     lines.push(`  --${`${name} N`.padEnd(26)}${flag.help} (default ${DEFAULT_CONFIG[flag.key]})`);
@@ -185,6 +194,7 @@ export function parseServerArgs(args: string[]): ConfigResult {
     users: { type: "string" },
     data: { type: "string" },
     quiet: { type: "boolean" },
+    io: { type: "string" },
     help: { type: "boolean" },
   };
   for (const name of Object.keys(NUMBER_FLAGS)) options[name] = { type: "string" };
@@ -200,6 +210,13 @@ export function parseServerArgs(args: string[]): ConfigResult {
   if (typeof values.users === "string") config.usersFile = values.users;
   if (typeof values.data === "string") config.dataDir = values.data;
   config.quiet = values.quiet === true;
+  if (typeof values.io === "string") {
+    const io = IO_MODES.find((mode) => mode === values.io);
+    if (io === undefined) {
+      return { ok: false, error: `--io takes ${IO_MODES.join(" or ")}, not "${values.io}"` };
+    }
+    config.io = io;
+  }
   for (const [name, flag] of Object.entries(NUMBER_FLAGS)) {
     const raw = values[name];
     if (typeof raw !== "string") continue;

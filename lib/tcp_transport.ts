@@ -8,18 +8,14 @@
 
 import { addressKey } from "./address_limiter.ts";
 import type { Chat } from "./chat.ts";
-import { LineReader } from "./line_reader.ts";
-import { encodeText } from "./protocol.ts";
+import { ConnectionInput, refusalLine } from "./connection_input.ts";
 import type { Connection } from "./session.ts";
-import { TelnetFilter } from "./telnet_filter.ts";
 
 /** A read buffer starts this small and doubles, up to the largest, for a connection that fills it. */
 const FIRST_READ_BUFFER = 512;
 const LARGEST_READ_BUFFER = 64 * 1024;
 /** Longest pause before accepting again after `accept` failed (e.g. out of file descriptors). */
 const ACCEPT_BACKOFF_MAX_MS = 1000;
-
-const decoder = new TextDecoder();
 
 function hostOf(addr: Deno.Addr): { peer: string; address: string } {
   if (addr.transport !== "tcp" && addr.transport !== "udp") {
@@ -112,14 +108,8 @@ async function handleConnection(chat: Chat, conn: Deno.TcpConn): Promise<void> {
   const refusal = chat.admit(connection.address);
   if (refusal !== null) {
     chat.log("refused", { peer: connection.peer, why: refusal });
-    const line = encodeText({
-      type: "error",
-      code: "TOO_MANY_CONNECTIONS",
-      text: refusal,
-      time: new Date(),
-    });
     try {
-      await conn.write(line);
+      await conn.write(refusalLine(refusal));
     } catch {
       // gone already
     }
@@ -133,8 +123,7 @@ async function handleConnection(chat: Chat, conn: Deno.TcpConn): Promise<void> {
     // the peer may already be gone
   }
   const session = chat.open(connection);
-  const lines = new LineReader(chat.config.maxLine);
-  const telnet = new TelnetFilter();
+  const input = new ConnectionInput(chat.config.maxLine, session);
   let buffer = new Uint8Array(FIRST_READ_BUFFER);
   let reason = "closed";
   while (!session.closed) {
@@ -149,9 +138,7 @@ async function handleConnection(chat: Chat, conn: Deno.TcpConn): Promise<void> {
       reason = "connection closed by peer";
       break;
     }
-    for (const item of lines.push(telnet.filter(buffer.subarray(0, n)))) {
-      session.receive("line" in item ? decoder.decode(item.line) : item);
-    }
+    input.push(buffer.subarray(0, n));
     // Lines hold copies, so the buffer is reused; it grows for a busy connection and shrinks
     // back when the connection quietens, so an idle one holds little.
     if (n === buffer.length && buffer.length < LARGEST_READ_BUFFER) {

@@ -15,6 +15,9 @@ import { Wakeup } from "./wakeup.ts";
 /** Cheap hashes for test accounts. */
 export const TEST_ITERATIONS = 1000;
 
+/** The socket driver under test: `PARLEY_TEST_IO=epoll deno task test` runs everything on epoll. */
+const TEST_IO = Deno.env.get("PARLEY_TEST_IO") === "epoll" ? "epoll" : "runtime";
+
 /** Settings for tests: loopback, port 0, cheap hashes, no fail delay, no flood control. */
 export function testConfig(dir: string, overrides: Partial<ServerConfig> = {}): ServerConfig {
   return {
@@ -26,6 +29,7 @@ export function testConfig(dir: string, overrides: Partial<ServerConfig> = {}): 
     pbkdf2Iterations: TEST_ITERATIONS,
     loginFailDelay: 0,
     rate: 0,
+    io: TEST_IO,
     ...overrides,
   };
 }
@@ -86,6 +90,8 @@ export function serverArgs(dir: string, ...extra: string[]): string[] {
     `${dir}/data`,
     "--pbkdf2-iterations",
     String(TEST_ITERATIONS),
+    "--io",
+    TEST_IO,
     ...extra,
   ];
 }
