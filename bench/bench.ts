@@ -496,17 +496,17 @@ async function runOne(
     report.rss.connectedKiB = server.rssKiB();
     report.rss.perConnectionKiB = (report.rss.connectedKiB - report.rss.idleKiB) /
       report.connect.ready;
+    await measure({ options, scenario, server, group, report, batchMs });
+    report.rss.endKiB = server.rssKiB();
     if (scenario.settleSeconds > 0) {
       options.log(
-        `  holding everyone quiet for ${scenario.settleSeconds} s before reading RSS again`,
+        `  holding everyone quiet for ${scenario.settleSeconds} s before reading RSS again (settled)`,
       );
       await sleep(scenario.settleSeconds * 1000);
       report.rss.settledKiB = server.rssKiB();
       report.rss.settledPerConnectionKiB = (report.rss.settledKiB - report.rss.idleKiB) /
         report.connect.ready;
     }
-    await measure({ options, scenario, server, group, report, batchMs });
-    report.rss.endKiB = server.rssKiB();
   } catch (error) {
     report.error = error instanceof Error ? error.message : String(error);
     const tail = server?.logTail().slice(-5).join("\n  ");

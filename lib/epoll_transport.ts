@@ -169,6 +169,11 @@ export class EpollListener {
 
   /** Listens on `host:port` (an IPv4 or IPv6 address; `::` takes IPv4 as well). */
   static open(host: string, port: number): EpollListener {
+    if (Deno.build.os !== "linux") {
+      throw new Error(
+        `--io epoll works on Linux only (this is ${Deno.build.os}); use --io runtime`,
+      );
+    }
     const sys = new System();
     try {
       const addr = sys.sockaddr(host === "localhost" ? "127.0.0.1" : host, port);

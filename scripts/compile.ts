@@ -25,7 +25,14 @@ export const TARGETS = [
   {
     entry: "server.ts",
     name: "parley-server",
-    permissions: ["--allow-net", "--allow-read", "--allow-write", "--allow-env", "--allow-sys"],
+    permissions: [
+      "--allow-net",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      "--allow-sys",
+      "--allow-ffi",
+    ],
     include: ["lib/hash_worker.ts"],
   },
   {

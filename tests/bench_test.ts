@@ -67,7 +67,7 @@ Deno.test("parley driver is in the room once the join is answered and text mode 
   assert.equal(failed.kind, "failed");
 });
 
-Deno.test("quick benchmark run logs every client in and measures deliveries", async () => {
+Deno.test("quick benchmark run logs every client in and measures deliveries, on both socket drivers", async () => {
   const lines: string[] = [];
   const report = await runBench({
     ...defaultOptions(),
@@ -76,23 +76,24 @@ Deno.test("quick benchmark run logs every client in and measures deliveries", as
     install: false,
     log: (line) => lines.push(line),
   });
-  assert.equal(report.runs.length, 1);
-  const run = report.runs[0]!;
-  assert.equal(run.error, undefined, `${run.error}\n${lines.join("\n")}`);
-  assert.equal(run.server, "parley");
-  assert.equal(run.connect.ready, run.clients);
-  assert.equal(run.connect.failed, 0);
-  assert.equal(run.steps.length, 2);
-  for (const step of run.steps) {
-    assert.ok(step.sent > 0, "messages were sent");
-    assert.equal(step.members, run.clients);
-    assert.ok(step.deliveredPerSecond > 0, "messages were delivered");
-    assert.ok(step.ratio > 0 && step.ratio <= 1, `delivery ratio ${step.ratio}`);
-    assert.ok(step.p50Ms > 0 && step.p50Ms <= step.p99Ms, "p50 ≤ p99");
-    assert.ok(step.p99Ms <= step.p999Ms && step.p999Ms <= step.maxMs, "p99 ≤ p99.9 ≤ max");
+  assert.deepEqual(report.runs.map((r) => r.server), ["parley", "parley-epoll"]);
+  for (const run of report.runs) {
+    assert.equal(run.error, undefined, `${run.server}: ${run.error}\n${lines.join("\n")}`);
+    assert.equal(run.connect.ready, run.clients);
+    assert.equal(run.connect.failed, 0);
+    assert.equal(run.steps.length, 2);
+    for (const step of run.steps) {
+      assert.ok(step.sent > 0, "messages were sent");
+      assert.equal(step.members, run.clients);
+      assert.ok(step.deliveredPerSecond > 0, "messages were delivered");
+      assert.ok(step.ratio > 0 && step.ratio <= 1, `delivery ratio ${step.ratio}`);
+      assert.ok(step.p50Ms > 0 && step.p50Ms <= step.p99Ms, "p50 ≤ p99");
+      assert.ok(step.p99Ms <= step.p999Ms && step.p999Ms <= step.maxMs, "p99 ≤ p99.9 ≤ max");
+    }
+    assert.ok(run.rss.idleKiB > 0 && run.rss.connectedKiB > 0 && run.rss.endKiB > 0);
   }
-  assert.ok(run.rss.idleKiB > 0 && run.rss.connectedKiB > 0 && run.rss.endKiB > 0);
   const tables = summaryTables(report);
   assert.match(tables, /\| parley /);
+  assert.match(tables, /\| parley-epoll /);
   assert.match(tables, /Scenario quick: N=50/);
 });
