@@ -60,7 +60,7 @@ export async function startServer(
   // Made once listening succeeded: a chat has timers that only a shutdown stops.
   const chat = new Chat({ config, accounts, store, log });
   startHashThreadEarly();
-  const addr = listener.addr as Deno.NetAddr;
+  const addr = listener.addr;
   const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
   log(`listening on ${host}:${addr.port}`, {
     users: config.usersFile,

@@ -55,31 +55,22 @@ export interface Scenario {
    * Seconds to hold everyone connected and quiet before reading the RSS again ("settled"): a
    * garbage-collected server returns memory grown by the join storm only once it has been idle.
    */
-  settleSeconds: number;
+  settleSeconds?: number;
 }
+
+/** What scenarios a and b share: a sweep from R=100 with 10 senders of 64-byte messages. */
+const SWEEP: Omit<Scenario, "name" | "clients"> = {
+  senders: 10,
+  messageBytes: 64,
+  mode: "sweep",
+  rates: [100],
+  stepSeconds: 4,
+};
 
 /** The scenarios of `deno task bench`. */
 export const SCENARIOS: Record<string, Scenario> = {
-  a: {
-    name: "a",
-    clients: 1000,
-    senders: 10,
-    messageBytes: 64,
-    mode: "sweep",
-    rates: [100],
-    stepSeconds: 4,
-    settleSeconds: 0,
-  },
-  b: {
-    name: "b",
-    clients: 100,
-    senders: 10,
-    messageBytes: 64,
-    mode: "sweep",
-    rates: [100],
-    stepSeconds: 4,
-    settleSeconds: 0,
-  },
+  a: { ...SWEEP, name: "a", clients: 1000 },
+  b: { ...SWEEP, name: "b", clients: 100 },
   c: {
     name: "c",
     clients: 10_000,
@@ -98,7 +89,6 @@ export const SCENARIOS: Record<string, Scenario> = {
     mode: "fixed",
     rates: [100, 400],
     stepSeconds: 1,
-    settleSeconds: 0,
   },
 };
 
@@ -498,7 +488,7 @@ async function runOne(
       report.connect.ready;
     await measure({ options, scenario, server, group, report, batchMs });
     report.rss.endKiB = server.rssKiB();
-    if (scenario.settleSeconds > 0) {
+    if (scenario.settleSeconds) {
       options.log(
         `  holding everyone quiet for ${scenario.settleSeconds} s before reading RSS again (settled)`,
       );
@@ -691,7 +681,7 @@ async function main(): Promise<number> {
   options.scenarios = options.scenarios.map((s) => ({
     ...s,
     stepSeconds: duration ?? s.stepSeconds,
-    settleSeconds: s.settleSeconds > 0 ? settle ?? s.settleSeconds : 0,
+    settleSeconds: s.settleSeconds && (settle ?? s.settleSeconds),
     clients: clients ?? s.clients,
     senders: Math.min(senders ?? s.senders, clients ?? s.clients),
     messageBytes: Math.max(18, messageBytes ?? s.messageBytes),

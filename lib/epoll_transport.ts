@@ -8,10 +8,9 @@
  * @module
  */
 
-import { addressKey } from "./address_limiter.ts";
 import type { Chat } from "./chat.ts";
-import { ConnectionInput, refusalLine } from "./connection_input.ts";
 import type { Connection, Session } from "./session.ts";
+import { ConnectionInput, nextAcceptBackoff, peerOf, refusalLine } from "./transport.ts";
 
 /** Bytes read from a socket at once, into a buffer all connections share. */
 const READ_BUFFER = 64 * 1024;
@@ -20,8 +19,6 @@ const READ_BUFFER_SIZE = BigInt(READ_BUFFER);
 const MAX_EVENTS = 1024;
 const READS_PER_EVENT = 4;
 const ACCEPTS_PER_EVENT = 256;
-/** Longest pause before accepting again after `accept` failed (e.g. out of file descriptors). */
-const ACCEPT_BACKOFF_MAX_MS = 1000;
 const LISTEN_BACKLOG = 4096;
 
 // Linux's values (the same on x86_64 and aarch64).
@@ -81,6 +78,17 @@ const SYMBOLS = {
 
 type Libc = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
 
+/** The error numbers a caller may tell apart, as Deno's own error classes. */
+const ERRORS: Record<number, [new (message: string) => Error, string]> = {
+  [EADDRINUSE]: [Deno.errors.AddrInUse, "address in use"],
+  [EADDRNOTAVAIL]: [Deno.errors.AddrNotAvailable, "address not available"],
+  [EACCES]: [Deno.errors.PermissionDenied, "permission denied"],
+  [ECONNRESET]: [Deno.errors.ConnectionReset, "connection reset"],
+  [EPIPE]: [Deno.errors.BrokenPipe, "broken pipe"],
+};
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
 /** libc, opened once per listener and closed with it. */
 class System {
   readonly lib: Deno.DynamicLibrary<typeof SYMBOLS>;
@@ -99,17 +107,11 @@ class System {
     return this.#errno.getInt32();
   }
 
-  /** An Error for the last failed call, named like Deno's own. */
+  /** An Error for the last failed call, named and worded like Deno's own ("os error N"). */
   error(what: string, errno = this.errno): Error {
-    const names: Record<number, [new (message: string) => Error, string]> = {
-      [EADDRINUSE]: [Deno.errors.AddrInUse, "address in use"],
-      [EADDRNOTAVAIL]: [Deno.errors.AddrNotAvailable, "address not available"],
-      [EACCES]: [Deno.errors.PermissionDenied, "permission denied"],
-      [ECONNRESET]: [Deno.errors.ConnectionReset, "connection reset"],
-      [EPIPE]: [Deno.errors.BrokenPipe, "broken pipe"],
-    };
-    const known = names[errno];
-    return known ? new known[0](`${what}: ${known[1]}`) : new Error(`${what}: errno ${errno}`);
+    const known = ERRORS[errno];
+    const message = `${what}: ${known?.[1] ?? "failed"} (os error ${errno})`;
+    return known ? new known[0](message) : new Error(message);
   }
 
   setOption(fd: number, level: number, option: number, value: number): void {
@@ -118,7 +120,7 @@ class System {
 
   /** The `struct sockaddr` of `host:port`, or null if host is not an IP address. */
   sockaddr(host: string, port: number): Uint8Array | null {
-    const text = new TextEncoder().encode(host.replace(/^\[|\]$/g, "") + "\0");
+    const text = encoder.encode(host.replace(/^\[|\]$/g, "") + "\0");
     const v6 = host.includes(":");
     const addr = new Uint8Array(v6 ? 28 : 16);
     const view = new DataView(addr.buffer);
@@ -138,7 +140,7 @@ class System {
     const text = new Uint8Array(64);
     const v6 = family === AF_INET6;
     this.c.inet_ntop(v6 ? AF_INET6 : AF_INET, addr.subarray(v6 ? 8 : 4), text, text.length);
-    const hostname = new TextDecoder().decode(text.subarray(0, text.indexOf(0)));
+    const hostname = decoder.decode(text.subarray(0, text.indexOf(0)));
     return { transport: "tcp", hostname, port };
   }
 }
@@ -312,7 +314,9 @@ class EpollConnection implements Connection {
       const errno = sys.errno;
       if (errno === EAGAIN) return;
       if (errno === EINTR) continue;
-      return this.#end(errno === ECONNRESET ? "connection reset" : `read failed: errno ${errno}`);
+      return this.#end(
+        errno === ECONNRESET ? "connection reset" : `read failed (os error ${errno})`,
+      );
     }
   }
 
@@ -352,7 +356,6 @@ class EventLoop {
   readonly #connections = new Map<number, EpollConnection>();
   readonly #event = new Uint8Array(EVENT_SIZE);
   readonly #eventView = new DataView(this.#event.buffer);
-  #accepting = true;
   #acceptBackoff = 0;
   #acceptTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -372,10 +375,9 @@ class EventLoop {
     this.sys.c.epoll_ctl(this.#epoll, op, fd, this.#event);
   }
 
+  /** Called as a connection's socket closes, before its number can be reused. */
   forget(connection: EpollConnection): void {
-    if (this.#connections.get(connection.fd) === connection) {
-      this.#connections.delete(connection.fd);
-    }
+    this.#connections.delete(connection.fd);
     if (this.listener.closed && this.#connections.size === 0) this.#poke();
   }
 
@@ -423,11 +425,11 @@ class EventLoop {
         if (errno === EAGAIN) return;
         if (errno === EINTR || errno === ECONNABORTED) continue;
         // Out of file descriptors (EMFILE) or memory: serve who is here, accept again shortly.
-        this.#acceptBackoff = Math.min(
-          Math.max(this.#acceptBackoff * 2, 10),
-          ACCEPT_BACKOFF_MAX_MS,
-        );
-        this.chat.log("accept failed", { error: `errno ${errno}`, retryMs: this.#acceptBackoff });
+        this.#acceptBackoff = nextAcceptBackoff(this.#acceptBackoff);
+        this.chat.log("accept failed", {
+          error: String(sys.error("accept", errno)),
+          retryMs: this.#acceptBackoff,
+        });
         this.control(EPOLL_CTL_DEL, this.listener.fd, 0);
         this.#acceptTimer = setTimeout(() => {
           if (!this.listener.closed) this.control(EPOLL_CTL_ADD, this.listener.fd, EPOLLIN);
@@ -440,9 +442,8 @@ class EventLoop {
   }
 
   #open(fd: number, remote: Deno.NetAddr): void {
-    const host = remote.hostname;
-    const peer = host.includes(":") ? `[${host}]:${remote.port}` : `${host}:${remote.port}`;
-    const connection = new EpollConnection(this, fd, peer, addressKey(host));
+    const { peer, address } = peerOf(remote);
+    const connection = new EpollConnection(this, fd, peer, address);
     const refusal = this.chat.admit(connection.address);
     if (refusal !== null) {
       this.chat.log("refused", { peer, why: refusal });

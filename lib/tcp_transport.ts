@@ -6,27 +6,13 @@
  * @module
  */
 
-import { addressKey } from "./address_limiter.ts";
 import type { Chat } from "./chat.ts";
-import { ConnectionInput, refusalLine } from "./connection_input.ts";
 import type { Connection } from "./session.ts";
+import { ConnectionInput, nextAcceptBackoff, peerOf, refusalLine } from "./transport.ts";
 
 /** A read buffer starts this small and doubles, up to the largest, for a connection that fills it. */
 const FIRST_READ_BUFFER = 512;
 const LARGEST_READ_BUFFER = 64 * 1024;
-/** Longest pause before accepting again after `accept` failed (e.g. out of file descriptors). */
-const ACCEPT_BACKOFF_MAX_MS = 1000;
-
-function hostOf(addr: Deno.Addr): { peer: string; address: string } {
-  if (addr.transport !== "tcp" && addr.transport !== "udp") {
-    return { peer: "unknown", address: "unknown" };
-  }
-  const host = addr.hostname;
-  return {
-    peer: host.includes(":") ? `[${host}]:${addr.port}` : `${host}:${addr.port}`,
-    address: addressKey(host),
-  };
-}
 
 /** Wraps a Deno TCP connection as the chat's {@link Connection}. */
 class TcpConnection implements Connection {
@@ -35,7 +21,7 @@ class TcpConnection implements Connection {
   #closed = false;
 
   constructor(readonly conn: Deno.TcpConn) {
-    ({ peer: this.peer, address: this.address } = hostOf(conn.remoteAddr));
+    ({ peer: this.peer, address: this.address } = peerOf(conn.remoteAddr));
   }
 
   write(bytes: Uint8Array): Promise<number> {
@@ -92,7 +78,7 @@ export async function serveTcp(chat: Chat, listener: Deno.TcpListener): Promise<
       }
       // Out of file descriptors (EMFILE) or another passing failure: the connections we have
       // keep being served and accepting resumes shortly; giving up would stop the server.
-      backoff = Math.min(Math.max(backoff * 2, 10), ACCEPT_BACKOFF_MAX_MS);
+      backoff = nextAcceptBackoff(backoff);
       chat.log("accept failed", { error: String(error), retryMs: backoff });
       await new Promise((resolve) => setTimeout(resolve, backoff));
       continue;

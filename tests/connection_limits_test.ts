@@ -3,6 +3,7 @@
  * logged in, the idle timeout for those, and a server that runs out of file descriptors.
  */
 import assert from "node:assert/strict";
+import { IO_MODES } from "../lib/config.ts";
 import { LineClient } from "./helpers/line_client.ts";
 import { makeUsersDir, serverArgs, ServerProcess, startTestServer } from "./helpers/server.ts";
 
@@ -125,35 +126,47 @@ Deno.test("a connection that does not log in within --idle-timeout is told and c
   console.log(`idle-timeout 0.5 s: the silent connection closed after ${after.toFixed(0)} ms`);
 });
 
-Deno.test("a server out of file descriptors keeps serving its users and accepts again later", async () => {
-  await using users = await makeUsersDir({ alice: "pw" }, "parley-fd-");
-  const server = await ServerProcess.start(
-    serverArgs(users.dir, "--max-per-address", "1000", "--max-unauthenticated", "1000"),
-    Deno.cwd(),
-    { fileLimit: 64 },
-  );
-  const flood: Deno.TcpConn[] = [];
-  try {
-    await using alice = await LineClient.json(server.port, "alice", "pw");
-    for (let i = 0; i < 100; i++) {
-      flood.push(await Deno.connect({ hostname: "127.0.0.1", port: server.port }));
-    }
-    await server.waitForLog(/accept failed .*(Too many open files|os error 24)/);
-    assert.equal((await alice.command("who")).command, "who", "alice is still served");
-    for (const conn of flood.splice(0)) conn.close();
-    await using late = await connectWhenAdmitted(server.port);
-    late.send("quit");
-    console.log(
-      `fd limit 64: 100 connections opened, ` +
-        `${server.stderrLines.filter((l) => l.includes("accept failed")).length} accept failures ` +
-        `logged, alice still served, new connections admitted after`,
+for (const io of IO_MODES) {
+  Deno.test(`a server out of file descriptors keeps serving its users and accepts again later (--io ${io})`, async () => {
+    await using users = await makeUsersDir({ alice: "pw" }, "parley-fd-");
+    const server = await ServerProcess.start(
+      serverArgs(
+        users.dir,
+        "--max-per-address",
+        "1000",
+        "--max-unauthenticated",
+        "1000",
+        "--io",
+        io,
+      ),
+      Deno.cwd(),
+      { fileLimit: 64 },
     );
-  } finally {
-    for (const conn of flood) conn.close();
-    const status = await server.stop("SIGINT");
-    assert.equal(status.code, 0);
-  }
-});
+    const flood: Deno.TcpConn[] = [];
+    try {
+      await using alice = await LineClient.json(server.port, "alice", "pw");
+      for (let i = 0; i < 100; i++) {
+        flood.push(await Deno.connect({ hostname: "127.0.0.1", port: server.port }));
+      }
+      await server.waitForLog(/accept failed .*(Too many open files|os error 24)/);
+      assert.equal((await alice.command("who")).command, "who", "alice is still served");
+      for (const conn of flood.splice(0)) conn.close();
+      await using late = await connectWhenAdmitted(server.port);
+      late.send("quit");
+      console.log(
+        `fd limit 64: 100 connections opened, ` +
+          `${
+            server.stderrLines.filter((l) => l.includes("accept failed")).length
+          } accept failures ` +
+          `logged, alice still served, new connections admitted after`,
+      );
+    } finally {
+      for (const conn of flood) conn.close();
+      const status = await server.stop("SIGINT");
+      assert.equal(status.code, 0);
+    }
+  });
+}
 
 Deno.test("the count of connections not logged in stays exact through logins, takeovers and drops", async () => {
   await using t = await startTestServer({ alice: "pa", bob: "pb" }, {
