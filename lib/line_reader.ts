@@ -1,5 +1,6 @@
 /**
- * Splits a byte stream into lines: LF, CRLF and a bare CR all end a line. A line longer than the
+ * Splits a byte stream into lines: LF, CRLF and a bare CR all end a line; so does CR NUL, which is
+ * how a telnet client in character mode sends a bare CR (RFC 854). A line longer than the
  * limit is reported once and the rest of it discarded as it arrives, so a client can never make
  * the server buffer more than `maxLine` bytes of one line.
  *
@@ -11,6 +12,10 @@ export type LineItem = { line: Uint8Array } | { tooLong: true };
 
 const LF = 0x0a;
 const CR = 0x0d;
+const NUL = 0x00;
+
+/** Whether `byte`, right after a CR, belongs to the same line end (CRLF, or telnet's CR NUL). */
+const pairsWithCr = (byte: number | undefined) => byte === LF || byte === NUL;
 
 /**
  * A per-connection line splitter.
@@ -35,7 +40,7 @@ export class LineReader {
     const items: LineItem[] = [];
     let start = 0;
     let i = 0;
-    if (this.#lastWasCr && chunk[0] === LF) start = i = 1; // CRLF split across reads
+    if (this.#lastWasCr && pairsWithCr(chunk[0])) start = i = 1; // CRLF or CR NUL split across reads
     this.#lastWasCr = false;
     for (; i < chunk.length; i++) {
       const byte = chunk[i];
@@ -43,7 +48,7 @@ export class LineReader {
       this.#finish(chunk.subarray(start, i), items);
       if (byte === CR) {
         if (i + 1 < chunk.length) {
-          if (chunk[i + 1] === LF) i++;
+          if (pairsWithCr(chunk[i + 1])) i++;
         } else this.#lastWasCr = true;
       }
       start = i + 1;

@@ -10,6 +10,16 @@ Deno.test("LF, CRLF and a bare CR each end a line", () => {
   assert.deepEqual(texts(reader.push(encode("a\nb\r\nc\rd\n"))), ["a", "b", "c", "d"]);
 });
 
+Deno.test("telnet's CR NUL ends one line and leaves nothing in front of the next", () => {
+  const reader = new LineReader(100);
+  assert.deepEqual(texts(reader.push(encode("pw\r\0who\r\0join lobby\r"))), [
+    "pw",
+    "who",
+    "join lobby",
+  ]);
+  assert.deepEqual(texts(reader.push(encode("\0say hi\r\n"))), ["say hi"]);
+});
+
 Deno.test("a line split across reads is joined, including a CRLF split between reads", () => {
   const reader = new LineReader(100);
   assert.deepEqual(texts(reader.push(encode("hel"))), []);
