@@ -18,7 +18,11 @@ import { isValidUserName } from "./protocol.ts";
 
 /** Options for {@link Store.open}. */
 export interface StoreOptions {
-  /** Most messages kept for one recipient; further ones are refused (default 100). */
+  /**
+   * Most messages kept for one recipient (default 100). Messages not yet delivered are never
+   * dropped: a tell that would make more of them than this is refused. Delivered ones make room
+   * for new ones, oldest first.
+   */
   maxOfflinePerUser?: number;
   /** Where problems found in the database are reported (default: `console.error`). */
   log?: (msg: string) => void;
@@ -29,6 +33,8 @@ export interface OfflineMessage {
   from: string;
   text: string;
   time: Date;
+  /** Whether it had been delivered before (at an earlier login). */
+  delivered: boolean;
 }
 
 /** One user's most recent login. */
@@ -46,7 +52,8 @@ export const LOGIN_BATCH_MS = 1000;
 /** Default for {@link StoreOptions.maxOfflinePerUser}. */
 export const DEFAULT_MAX_OFFLINE_PER_USER = 100;
 
-const SCHEMA_VERSION = 1;
+/** 2: offline messages carry `delivered`, so each is delivered at one login only. */
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS blocks (
@@ -73,7 +80,8 @@ CREATE TABLE IF NOT EXISTS offline (
   to_user TEXT NOT NULL,
   from_user TEXT NOT NULL,
   text TEXT NOT NULL,
-  time INTEGER NOT NULL
+  time INTEGER NOT NULL,
+  delivered INTEGER NOT NULL DEFAULT 0
 ) STRICT;
 CREATE INDEX IF NOT EXISTS offline_by_recipient ON offline (to_key, id);
 `;
@@ -137,7 +145,15 @@ export class Store {
       db.exec("PRAGMA journal_mode = WAL");
       db.exec("PRAGMA synchronous = FULL");
       db.exec("PRAGMA busy_timeout = 5000");
-      db.exec(`BEGIN; ${SCHEMA} PRAGMA user_version = ${SCHEMA_VERSION}; COMMIT;`);
+      const version = Number(db.prepare("PRAGMA user_version").get()?.user_version ?? 0);
+      if (version > SCHEMA_VERSION) {
+        throw new Error(`${path} was written by a newer parley (schema ${version})`);
+      }
+      // Version 1 databases lack the delivered column; their messages count as not delivered.
+      const upgrade = version === 1
+        ? "ALTER TABLE offline ADD COLUMN delivered INTEGER NOT NULL DEFAULT 0;"
+        : "";
+      db.exec(`BEGIN; ${upgrade} ${SCHEMA} PRAGMA user_version = ${SCHEMA_VERSION}; COMMIT;`);
       const store = new Store(db, maxOffline);
       store.#loadAndCheck((msg) => log(`${path}: ${msg}`));
       return store;
@@ -330,8 +346,9 @@ export class Store {
   }
 
   /**
-   * Keeps a private message for an offline user. Returns false, storing nothing, when the
-   * recipient's mailbox already holds `maxOfflinePerUser` messages.
+   * Keeps a private message for an offline user. Returns false, storing nothing, when
+   * `maxOfflinePerUser` messages are already waiting to be delivered; otherwise the oldest
+   * delivered messages make room, so at most `maxOfflinePerUser` are kept.
    *
    * @example
    * ```ts
@@ -342,14 +359,23 @@ export class Store {
     checkName(to);
     checkName(from);
     const toKey = to.toLowerCase();
-    const count = Number(this.#sql.countOffline.get(toKey)?.n ?? 0);
-    if (count >= this.#maxOffline) return false;
-    this.#sql.insertOffline.run(toKey, to, from, text, checkTime(time));
+    const waiting = Number(this.#sql.countUndelivered.get(toKey)?.n ?? 0);
+    if (waiting >= this.#maxOffline) return false;
+    this.#db.exec("BEGIN");
+    try {
+      this.#sql.insertOffline.run(toKey, to, from, text, checkTime(time));
+      this.#sql.pruneDelivered.run(toKey, toKey, this.#maxOffline);
+      this.#db.exec("COMMIT");
+    } catch (error) {
+      this.#db.exec("ROLLBACK");
+      throw error;
+    }
     return true;
   }
 
   /**
-   * The messages kept for a user, oldest first. They stay until {@link Store.clearOffline}.
+   * The messages kept for a user, oldest first, delivered or not. They stay until
+   * {@link Store.clearOffline}, or until newer ones push delivered ones out.
    *
    * @example
    * ```ts
@@ -357,12 +383,45 @@ export class Store {
    * ```
    */
   offlineFor(to: string): OfflineMessage[] {
+    return this.#offlineRows(this.#sql.selectOffline.all(to.toLowerCase()));
+  }
+
+  /**
+   * The messages not yet delivered to a user, oldest first, marked delivered as they are
+   * returned: a login shows each message once.
+   *
+   * @example
+   * ```ts
+   * for (const m of store.deliverOffline("bob")) console.log(m.from, m.text);
+   * store.deliverOffline("bob"); // []
+   * ```
+   */
+  deliverOffline(to: string): OfflineMessage[] {
+    const toKey = to.toLowerCase();
+    this.#db.exec("BEGIN");
+    try {
+      const rows = this.#sql.selectUndelivered.all(toKey);
+      this.#sql.markDelivered.run(toKey);
+      this.#db.exec("COMMIT");
+      return this.#offlineRows(rows);
+    } catch (error) {
+      this.#db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
+  #offlineRows(rows: Record<string, unknown>[]): OfflineMessage[] {
     const messages: OfflineMessage[] = [];
-    for (const row of this.#sql.selectOffline.all(to.toLowerCase())) {
+    for (const row of rows) {
       if (!validName(row.from_user) || !validTime(row.time) || typeof row.text !== "string") {
         continue;
       }
-      messages.push({ from: row.from_user, text: row.text, time: new Date(row.time) });
+      messages.push({
+        from: row.from_user,
+        text: row.text,
+        time: new Date(row.time),
+        delivered: row.delivered === 1,
+      });
     }
     return messages;
   }
@@ -433,8 +492,12 @@ interface Statements {
   selectLogin: StatementSync;
   selectLoginsSince: StatementSync;
   countOffline: StatementSync;
+  countUndelivered: StatementSync;
   insertOffline: StatementSync;
+  pruneDelivered: StatementSync;
   selectOffline: StatementSync;
+  selectUndelivered: StatementSync;
+  markDelivered: StatementSync;
   deleteOffline: StatementSync;
 }
 
@@ -460,11 +523,26 @@ function prepareAll(db: DatabaseSync): Statements {
       "SELECT user_key, user, time FROM logins WHERE time >= ? ORDER BY time DESC, user_key",
     ),
     countOffline: db.prepare("SELECT COUNT(*) AS n FROM offline WHERE to_key = ?"),
+    countUndelivered: db.prepare(
+      "SELECT COUNT(*) AS n FROM offline WHERE to_key = ? AND delivered = 0",
+    ),
     insertOffline: db.prepare(
       "INSERT INTO offline (to_key, to_user, from_user, text, time) VALUES (?, ?, ?, ?, ?)",
     ),
+    // Delivered messages beyond the newest `limit` go; undelivered ones are always the newest.
+    pruneDelivered: db.prepare(
+      "DELETE FROM offline WHERE to_key = ? AND delivered = 1 AND id NOT IN " +
+        "(SELECT id FROM offline WHERE to_key = ? ORDER BY id DESC LIMIT ?)",
+    ),
     selectOffline: db.prepare(
-      "SELECT from_user, text, time FROM offline WHERE to_key = ? ORDER BY id",
+      "SELECT from_user, text, time, delivered FROM offline WHERE to_key = ? ORDER BY id",
+    ),
+    selectUndelivered: db.prepare(
+      "SELECT from_user, text, time, delivered FROM offline " +
+        "WHERE to_key = ? AND delivered = 0 ORDER BY id",
+    ),
+    markDelivered: db.prepare(
+      "UPDATE offline SET delivered = 1 WHERE to_key = ? AND delivered = 0",
     ),
     deleteOffline: db.prepare("DELETE FROM offline WHERE to_key = ?"),
   };

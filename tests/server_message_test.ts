@@ -32,22 +32,66 @@ Deno.test("a private message shows as sender (private) time text for telnet user
   assert.match(await bob.expect("hi bob"), /^alice \(private\) \d\d:\d\d:\d\d hi bob$/);
 });
 
-Deno.test("tell to an offline user is kept, shown at their login, and listed until cleared", async () => {
+Deno.test("tell to an offline user is shown at their next login only, and listed until cleared", async () => {
   await using t = await startTestServer(USERS);
   await using alice = await LineClient.json(t.port, "alice", "a");
   const reply = await alice.command("tell carol see you later");
   assert.equal(reply.type, "reply");
   assert.match(String(reply.text), /carol is not online; your message will be delivered/);
+  {
+    await using first = await LineClient.json(t.port, "carol", "c");
+    const notice = await first.nextEvent((e) => e.type === "notice");
+    assert.match(String(notice.text), /1 new offline message/);
+    const kept = await first.nextEvent((e) => e.type === "private");
+    assert.deepEqual([kept.from, kept.text, kept.offline], ["alice", "see you later", true]);
+    await first.command("logout");
+  }
   await using carol = await LineClient.json(t.port, "carol", "c");
-  const notice = await carol.nextEvent((e) => e.type === "notice");
-  assert.match(String(notice.text), /1 offline message/);
-  const kept = await carol.nextEvent((e) => e.type === "private");
-  assert.deepEqual([kept.from, kept.text, kept.offline], ["alice", "see you later", true]);
   const list = await carol.command("offline");
-  assert.equal((list.data as unknown[]).length, 1);
+  assert.deepEqual(
+    (list.data as { text: string }[]).map((m) => m.text),
+    ["see you later"],
+    "kept for the list",
+  );
+  assert.ok(
+    !carol.lines.some((line) => /"type":"(private|notice)"/.test(line)),
+    `not delivered at the second login:\n${carol.recent()}`,
+  );
   assert.deepEqual((await carol.command("offline clear")).data, { removed: 1 });
   assert.deepEqual((await carol.command("offline")).data, []);
   assert.equal((await carol.command("offline now")).code, "BAD_FORMAT");
+});
+
+Deno.test("a delivered offline message frees its place in a full mailbox", async () => {
+  await using t = await startTestServer(USERS, { maxOffline: 1 });
+  await using alice = await LineClient.json(t.port, "alice", "a");
+  assert.equal((await alice.command("tell carol first")).type, "reply");
+  assert.equal((await alice.command("tell carol second")).code, "USER_OFFLINE", "mailbox full");
+  {
+    await using carol = await LineClient.json(t.port, "carol", "c");
+    await carol.nextEvent((e) => e.type === "private" && e.text === "first");
+    await carol.command("logout");
+  }
+  assert.equal((await alice.command("tell carol third")).type, "reply");
+  await using carol = await LineClient.json(t.port, "carol", "c");
+  const got = await carol.nextEvent((e) => e.type === "private");
+  assert.equal(got.text, "third");
+  const list = await carol.command("offline");
+  assert.deepEqual((list.data as { text: string }[]).map((m) => m.text), ["third"]);
+});
+
+Deno.test("the offline list leaves out messages from users blocked since", async () => {
+  await using t = await startTestServer(USERS);
+  await using alice = await LineClient.json(t.port, "alice", "a");
+  await alice.command("tell carol unwanted");
+  await using bob = await LineClient.json(t.port, "bob", "b");
+  await bob.command("tell carol wanted");
+  await using carol = await LineClient.json(t.port, "carol", "c");
+  await carol.nextEvent((e) => e.type === "private" && e.text === "wanted");
+  await carol.command("block alice");
+  const list = await carol.command("offline");
+  assert.deepEqual((list.data as { text: string }[]).map((m) => m.text), ["wanted"]);
+  assert.doesNotMatch(String(list.text), /unwanted/);
 });
 
 Deno.test("shout reaches everyone online but those who block the shouter", async () => {
@@ -57,7 +101,7 @@ Deno.test("shout reaches everyone online but those who block the shouter", async
   await using carol = await LineClient.json(t.port, "carol", "c");
   await carol.command("block alice");
   const reply = await alice.command("broadcast hello all");
-  assert.deepEqual(reply.data, { reached: 1 });
+  assert.deepEqual(reply.data, { reached: 2 }, "the count does not reveal carol's block");
   const got = await bob.nextEvent((e) => e.type === "broadcast");
   assert.deepEqual([got.from, got.text], ["alice", "hello all"]);
   await carol.command("who");
@@ -104,6 +148,20 @@ Deno.test("info, status and ping describe a user; wholasthr lists recent logins"
   });
   const recent = await alice.command("wholasthr");
   assert.deepEqual((recent.data as { user: string }[]).map((e) => e.user), ["alice"]);
+});
+
+Deno.test("status in text mode gives a last login as a local date and time", async () => {
+  await using t = await startTestServer(USERS);
+  {
+    await using bob = await LineClient.json(t.port, "bob", "b");
+    await bob.command("logout");
+  }
+  await using alice = await LineClient.connect(t.port);
+  await alice.send("login alice a");
+  await alice.expect("welcome, alice");
+  await alice.send("status bob");
+  const line = await alice.expect("last login");
+  assert.match(line, /last login \d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\W|$)/);
 });
 
 Deno.test("blocks, info and offline messages survive a server restart", async () => {

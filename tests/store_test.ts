@@ -114,9 +114,9 @@ Deno.test("offline messages come back oldest first after a restart until cleared
 
     const reopened = open(dir);
     assert.deepEqual(reopened.offlineFor("bob"), [
-      { from: "alice", text: "first", time: new Date(base) },
-      { from: "carol", text: "second\twith tab", time: new Date(base + 1000) },
-      { from: "alice", text: "third", time: new Date(base + 2000) },
+      { from: "alice", text: "first", time: new Date(base), delivered: false },
+      { from: "carol", text: "second\twith tab", time: new Date(base + 1000), delivered: false },
+      { from: "alice", text: "third", time: new Date(base + 2000), delivered: false },
     ]);
     assert.equal(reopened.offlineCount("Bob"), 3);
     assert.equal(reopened.clearOffline("BOB"), 3);
@@ -153,6 +153,78 @@ Deno.test("a full offline mailbox refuses further messages and stores nothing", 
     assert.equal(defaults.addOffline("eve", "alice", "100th", now), true);
     assert.equal(defaults.addOffline("eve", "alice", "101st", now), false, "default cap is 100");
     defaults.close();
+  });
+});
+
+Deno.test("each offline message is delivered once, and delivered ones make room", async () => {
+  await withTempDir((dir) => {
+    const store = open(dir, [], 2);
+    const now = new Date();
+    const texts = (messages: { text: string }[]) => messages.map((m) => m.text);
+    assert.equal(store.addOffline("bob", "alice", "m0", now), true);
+    assert.equal(store.addOffline("bob", "alice", "m1", now), true);
+    assert.equal(store.addOffline("bob", "alice", "refused", now), false, "two waiting: full");
+    assert.deepEqual(texts(store.deliverOffline("BOB")), ["m0", "m1"]);
+    assert.deepEqual(store.deliverOffline("bob"), [], "not delivered twice");
+    assert.deepEqual(store.offlineFor("bob").map((m) => m.delivered), [true, true]);
+    assert.equal(store.addOffline("bob", "carol", "m2", now), true, "m0 makes room");
+    assert.deepEqual(texts(store.offlineFor("bob")), ["m1", "m2"]);
+    assert.equal(store.addOffline("bob", "carol", "m3", now), true, "m1 makes room");
+    assert.deepEqual(texts(store.offlineFor("bob")), ["m2", "m3"]);
+    assert.equal(store.addOffline("bob", "carol", "m4", now), false, "m2 and m3 wait: full");
+    store.close();
+
+    const reopened = open(dir, [], 2);
+    assert.deepEqual(texts(reopened.deliverOffline("bob")), ["m2", "m3"]);
+    assert.deepEqual(reopened.deliverOffline("bob"), []);
+    reopened.close();
+  });
+});
+
+Deno.test("a database from before delivery marks keeps its messages, to be delivered once", async () => {
+  await withTempDir((dir) => {
+    const db = new DatabaseSync(join(dir, STORE_FILE));
+    try {
+      db.exec(`
+        CREATE TABLE offline (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          to_key TEXT NOT NULL,
+          to_user TEXT NOT NULL,
+          from_user TEXT NOT NULL,
+          text TEXT NOT NULL,
+          time INTEGER NOT NULL
+        ) STRICT;
+        INSERT INTO offline (to_key, to_user, from_user, text, time)
+          VALUES ('bob', 'Bob', 'alice', 'from version 1', 5);
+        PRAGMA user_version = 1;
+      `);
+    } finally {
+      db.close();
+    }
+    const problems: string[] = [];
+    const store = open(dir, problems);
+    assert.deepEqual(problems, []);
+    assert.deepEqual(store.deliverOffline("bob").map((m) => m.text), ["from version 1"]);
+    assert.deepEqual(store.deliverOffline("bob"), []);
+    store.close();
+    const check = new DatabaseSync(join(dir, STORE_FILE));
+    try {
+      assert.equal(check.prepare("PRAGMA user_version").get()?.user_version, 2);
+    } finally {
+      check.close();
+    }
+  });
+});
+
+Deno.test("a database from a newer parley is refused, not altered", async () => {
+  await withTempDir((dir) => {
+    const db = new DatabaseSync(join(dir, STORE_FILE));
+    try {
+      db.exec("PRAGMA user_version = 99;");
+    } finally {
+      db.close();
+    }
+    assert.throws(() => open(dir), /newer parley \(schema 99\)/);
   });
 });
 

@@ -33,12 +33,14 @@ function welcome(context: CommandContext, session: Session, resumed: boolean): v
     current: user.current?.name ?? null,
     resumed,
   });
-  const mail = context.chat.store.offlineFor(user.name);
+  // Each message is delivered at one login (a sender blocked meanwhile could not have sent it:
+  // blocking takes a login, which delivers the mailbox first).
+  const mail = context.chat.store.deliverOffline(user.name);
   if (mail.length === 0) return;
   session.notice(
     "info",
-    `you have ${mail.length} offline message${mail.length === 1 ? "" : "s"} ` +
-      "(offline lists them, offline clear removes them)",
+    `you have ${mail.length} new offline message${mail.length === 1 ? "" : "s"} ` +
+      "(offline lists the kept ones, offline clear removes them)",
   );
   for (const message of mail) {
     session.sendEvent({

@@ -5,7 +5,7 @@
  */
 
 import { fail } from "../command_table.ts";
-import { clockTime, EncodedEvent } from "../protocol.ts";
+import { dateTime, EncodedEvent } from "../protocol.ts";
 import { sanitizeText } from "../sanitize.ts";
 import { blocks, type Command, findAccount, isError } from "./context.ts";
 
@@ -59,11 +59,12 @@ const shout: Command = {
     const text = sanitizeText(message!);
     if (text === "") return fail("BAD_FORMAT", "usage: shout <message>");
     const event = new EncodedEvent({ type: "broadcast", from: user.name, text, time: now });
+    // Counted whether or not they block the sender: a sender is never told of a block.
     let reached = 0;
     for (const other of chat.users.values()) {
-      if (other === user || other.blocks(user.key)) continue;
-      other.deliver(event, chat.config.sendq);
+      if (other === user) continue;
       reached++;
+      if (!other.blocks(user.key)) other.deliver(event, chat.config.sendq);
     }
     session.reply("shout", `shouted to ${reached} user${reached === 1 ? "" : "s"}`, { reached });
   },
@@ -84,10 +85,8 @@ const offline: Command = {
       });
       return;
     }
-    const mail = chat.store.offlineFor(user.name);
-    const lines = mail.map((m) =>
-      `  ${m.from} at ${m.time.toISOString()} (${clockTime(m.time)}): ${m.text}`
-    );
+    const mail = chat.store.offlineFor(user.name).filter((m) => !user.blocks(m.from.toLowerCase()));
+    const lines = mail.map((m) => `  ${m.from} at ${dateTime(m.time)}: ${m.text}`);
     session.reply(
       "offline",
       [
