@@ -759,12 +759,13 @@ class ChatClient {
 
   /** The answer to the replayed login came: re-enter the rooms, or report the failure. */
   #replayed(link: Link, event: WireEvent, data: LoginData | undefined): void {
+    // The server answered the login either way: the connection works, so the back-off restarts.
+    this.#backoff.reset();
     if (!data) {
       this.#local(`could not log in again automatically: ${event.text}`, true);
       this.#ready(link);
       return;
     }
-    this.#backoff.reset();
     link.wantedCurrent = this.#state.current;
     const commands = this.#state.rejoinCommands(data);
     for (const line of commands) {

@@ -180,6 +180,33 @@ Deno.test("reconnect: after a server restart the client is back in its rooms", a
   await bob.expect("glad to be back");
 });
 
+Deno.test("a failed automatic login still ends the back-off: the next wait is about 3 s again", async () => {
+  await using ws = await workspace();
+  await using changed = await makeUsersDir(
+    { alice: "changed", bob: "bobpw" },
+    "parley-client-test-",
+  );
+  const first = await server(ws.dir);
+  const port = first.port;
+  await using alice = ClientProcess.start(["--port", String(port)]);
+  try {
+    await alice.type("login alice", "alicepw");
+    await alice.expect("welcome, alice");
+  } finally {
+    await first.stop("SIGINT");
+  }
+  await alice.expect(/reconnecting in \d+ s/);
+  const second = await server(changed.dir, port);
+  try {
+    await alice.expect("could not log in again automatically", 20_000);
+  } finally {
+    await second.stop("SIGINT");
+  }
+  const wait = await alice.expect(/reconnecting in \d+ s/);
+  const seconds = Number(/reconnecting in (\d+) s/.exec(wait)![1]);
+  assert.ok(seconds <= 4, `about 3 s (20 % jitter), not 6: ${wait}`);
+});
+
 Deno.test("reconnect: a dropped connection resumes the held session without re-joining", async () => {
   await using ws = await workspace();
   await using srv = await server(ws.dir);
