@@ -163,20 +163,23 @@ export type ConfigResult =
 
 /** The `--help` text, listing every setting with its default. */
 export function usage(): string {
-  const lines = [
-    "Usage: deno task server [options]",
-    "",
-    `  --host HOST                 address to listen on (default ${DEFAULT_CONFIG.host}: IPv6 and IPv4)`,
-    `  --users FILE                account file (default ${DEFAULT_CONFIG.usersFile})`,
-    `  --data DIR                  data directory (default ${DEFAULT_CONFIG.dataDir})`,
-    `  --quiet                     no per-connection log lines`,
-    `  --io runtime|epoll          sockets by Deno (default) or by epoll via FFI (Linux, --allow-ffi)`,
+  const options: [string, string][] = [
+    ["--host HOST", `address to listen on (default ${DEFAULT_CONFIG.host}: IPv6 and IPv4)`],
+    ["--users FILE", `account file (default ${DEFAULT_CONFIG.usersFile})`],
+    ["--data DIR", `data directory (default ${DEFAULT_CONFIG.dataDir})`],
+    ["--quiet", "no per-connection log lines"],
+    ["--io runtime|epoll", "sockets by Deno (default) or by epoll via FFI (Linux, --allow-ffi)"],
+    ...Object.entries(NUMBER_FLAGS).map(([name, flag]): [string, string] => [
+      `--${name} N`,
+      `${flag.help} (default ${DEFAULT_CONFIG[flag.key]})`,
+    ]),
+    ["--help", "this text"],
   ];
-  for (const [name, flag] of Object.entries(NUMBER_FLAGS)) {
-    lines.push(`  --${`${name} N`.padEnd(26)}${flag.help} (default ${DEFAULT_CONFIG[flag.key]})`);
-  }
-  lines.push("  --help                      this text");
-  return lines.join("\n");
+  // Wide enough for the longest option, so no description runs into its option.
+  const width = Math.max(...options.map(([option]) => option.length)) + 2;
+  return ["Usage: deno task server [options]", ""]
+    .concat(options.map(([option, text]) => `  ${option.padEnd(width)}${text}`))
+    .join("\n");
 }
 
 /**
