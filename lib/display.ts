@@ -10,7 +10,14 @@
  * @module
  */
 
-import { bodyOf, clockTime, senderLabel, SERVER_NAME, type WireEvent } from "./protocol.ts";
+import {
+  bodyOf,
+  clockTime,
+  dateTime,
+  senderLabel,
+  SERVER_NAME,
+  type WireEvent,
+} from "./protocol.ts";
 
 /** How the parts of a displayed line are styled: plain text, or ANSI colours. */
 export interface Palette {
@@ -286,14 +293,9 @@ function statusList(data: unknown): string[] | undefined {
     const when = last ? new Date(last) : undefined;
     lines.push(
       when && !Number.isNaN(when.getTime())
-        ? `  last login: ${localDate(when)} ${clockTime(when)}`
+        ? `  last login: ${dateTime(when)}`
         : "  never logged in",
     );
   }
   return lines;
-}
-
-function localDate(time: Date): string {
-  const pad = (n: number) => String(n).padStart(2, "0");
-  return `${time.getFullYear()}-${pad(time.getMonth() + 1)}-${pad(time.getDate())}`;
 }

@@ -140,6 +140,19 @@ export function clockTime(time: Date): string {
   return `${pad2(time.getHours())}:${pad2(time.getMinutes())}:${pad2(time.getSeconds())}`;
 }
 
+/**
+ * Formats a time as YYYY-MM-DD HH:MM:SS in local time, for times that may be days ago.
+ *
+ * @example
+ * ```ts
+ * dateTime(new Date(2026, 0, 2, 9, 8, 7)); // "2026-01-02 09:08:07"
+ * ```
+ */
+export function dateTime(time: Date): string {
+  const date = `${time.getFullYear()}-${pad2(time.getMonth() + 1)}-${pad2(time.getDate())}`;
+  return `${date} ${clockTime(time)}`;
+}
+
 /** Who an event is from, as shown to a person: the sender, or `*` for the server. */
 export function senderOf(event: ServerEvent | WireEvent): string {
   switch (event.type) {

@@ -6,7 +6,7 @@
 
 import type { Chat } from "../chat.ts";
 import { fail } from "../command_table.ts";
-import { clockTime } from "../protocol.ts";
+import { clockTime, dateTime } from "../protocol.ts";
 import { sanitizeText } from "../sanitize.ts";
 import type { Session } from "../session.ts";
 import type { User } from "../user.ts";
@@ -101,7 +101,7 @@ const status: Command = {
     const parts = [`${account.name}: ${state}`];
     if (rooms.length) parts.push(`in ${rooms.join(", ")}`);
     if (info) parts.push(`info: ${info}`);
-    parts.push(lastLogin ? `last login ${lastLogin.toISOString()}` : "never logged in");
+    parts.push(lastLogin ? `last login ${dateTime(lastLogin)}` : "never logged in");
     session.reply("status", parts.join("; "), {
       user: account.name,
       online: present?.online ?? false,
