@@ -297,17 +297,25 @@ export class Store {
     clearTimeout(this.#loginTimer);
     this.#loginTimer = undefined;
     if (this.#pendingLogins.size === 0) return;
-    this.#db.exec("BEGIN");
-    try {
+    this.#inTransaction(() => {
       for (const [key, { user, time }] of this.#pendingLogins) {
         this.#sql.upsertLogin.run(key, user, time);
       }
+    });
+    this.#pendingLogins.clear();
+  }
+
+  /** Runs `work` in one transaction: all of its writes reach the disk, or none. */
+  #inTransaction<T>(work: () => T): T {
+    this.#db.exec("BEGIN");
+    try {
+      const result = work();
       this.#db.exec("COMMIT");
+      return result;
     } catch (error) {
       this.#db.exec("ROLLBACK");
       throw error;
     }
-    this.#pendingLogins.clear();
   }
 
   /**
@@ -361,15 +369,10 @@ export class Store {
     const toKey = to.toLowerCase();
     const waiting = Number(this.#sql.countUndelivered.get(toKey)?.n ?? 0);
     if (waiting >= this.#maxOffline) return false;
-    this.#db.exec("BEGIN");
-    try {
+    this.#inTransaction(() => {
       this.#sql.insertOffline.run(toKey, to, from, text, checkTime(time));
       this.#sql.pruneDelivered.run(toKey, toKey, this.#maxOffline);
-      this.#db.exec("COMMIT");
-    } catch (error) {
-      this.#db.exec("ROLLBACK");
-      throw error;
-    }
+    });
     return true;
   }
 
@@ -398,16 +401,12 @@ export class Store {
    */
   deliverOffline(to: string): OfflineMessage[] {
     const toKey = to.toLowerCase();
-    this.#db.exec("BEGIN");
-    try {
-      const rows = this.#sql.selectUndelivered.all(toKey);
+    const rows = this.#inTransaction(() => {
+      const undelivered = this.#sql.selectUndelivered.all(toKey);
       this.#sql.markDelivered.run(toKey);
-      this.#db.exec("COMMIT");
-      return this.#offlineRows(rows);
-    } catch (error) {
-      this.#db.exec("ROLLBACK");
-      throw error;
-    }
+      return undelivered;
+    });
+    return this.#offlineRows(rows);
   }
 
   #offlineRows(rows: Record<string, unknown>[]): OfflineMessage[] {

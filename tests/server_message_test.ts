@@ -32,6 +32,15 @@ Deno.test("a private message shows as sender (private) time text for telnet user
   assert.match(await bob.expect("hi bob"), /^alice \(private\) \d\d:\d\d:\d\d hi bob$/);
 });
 
+/** The texts of the messages an `offline` reply lists. */
+const keptTexts = (reply: Record<string, unknown>) =>
+  (reply.data as { text: string }[]).map((m) => m.text);
+
+/** The texts of the messages `client`'s mailbox keeps (its `offline` list). */
+async function offlineTexts(client: LineClient): Promise<string[]> {
+  return keptTexts(await client.command("offline"));
+}
+
 Deno.test("tell to an offline user is shown at their next login only, and listed until cleared", async () => {
   await using t = await startTestServer(USERS);
   await using alice = await LineClient.json(t.port, "alice", "a");
@@ -47,12 +56,7 @@ Deno.test("tell to an offline user is shown at their next login only, and listed
     await first.command("logout");
   }
   await using carol = await LineClient.json(t.port, "carol", "c");
-  const list = await carol.command("offline");
-  assert.deepEqual(
-    (list.data as { text: string }[]).map((m) => m.text),
-    ["see you later"],
-    "kept for the list",
-  );
+  assert.deepEqual(await offlineTexts(carol), ["see you later"], "kept for the list");
   assert.ok(
     !carol.lines.some((line) => /"type":"(private|notice)"/.test(line)),
     `not delivered at the second login:\n${carol.recent()}`,
@@ -76,8 +80,7 @@ Deno.test("a delivered offline message frees its place in a full mailbox", async
   await using carol = await LineClient.json(t.port, "carol", "c");
   const got = await carol.nextEvent((e) => e.type === "private");
   assert.equal(got.text, "third");
-  const list = await carol.command("offline");
-  assert.deepEqual((list.data as { text: string }[]).map((m) => m.text), ["third"]);
+  assert.deepEqual(await offlineTexts(carol), ["third"]);
 });
 
 Deno.test("the offline list leaves out messages from users blocked since", async () => {
@@ -90,7 +93,7 @@ Deno.test("the offline list leaves out messages from users blocked since", async
   await carol.nextEvent((e) => e.type === "private" && e.text === "wanted");
   await carol.command("block alice");
   const list = await carol.command("offline");
-  assert.deepEqual((list.data as { text: string }[]).map((m) => m.text), ["wanted"]);
+  assert.deepEqual(keptTexts(list), ["wanted"]);
   assert.doesNotMatch(String(list.text), /unwanted/);
 });
 
