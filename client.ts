@@ -9,8 +9,8 @@
  */
 
 import { parseArgs } from "node:util";
-import { runClient } from "./lib/chat_client.ts";
-import { isValidUserName } from "./lib/protocol.ts";
+import { runClient } from "./lib/client/chat_client.ts";
+import { isValidUserName } from "./lib/shared/protocol.ts";
 
 /** The server a client reaches when given no options (the server's default port, locally). */
 export const DEFAULT_HOST = "127.0.0.1";

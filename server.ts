@@ -8,14 +8,14 @@
  * @module
  */
 
-import { Accounts } from "./lib/accounts.ts";
-import { Chat } from "./lib/chat.ts";
-import { parseServerArgs, type ServerConfig } from "./lib/config.ts";
-import { type Logger, stderrLogger } from "./lib/log.ts";
-import { startHashThreadEarly } from "./lib/password_hash.ts";
-import { Store } from "./lib/store.ts";
-import { EpollListener, serveEpoll } from "./lib/epoll_transport.ts";
-import { serveTcp } from "./lib/tcp_transport.ts";
+import { Accounts } from "./lib/server/accounts.ts";
+import { Chat } from "./lib/server/chat.ts";
+import { parseServerArgs, type ServerConfig } from "./lib/server/config.ts";
+import { type Logger, stderrLogger } from "./lib/server/log.ts";
+import { startHashThreadEarly } from "./lib/server/password_hash.ts";
+import { Store } from "./lib/server/store.ts";
+import { EpollListener, serveEpoll } from "./lib/server/transports/epoll.ts";
+import { serveTcp } from "./lib/server/transports/tcp.ts";
 
 /** A running server: its address and how to stop it. */
 export interface RunningServer {

@@ -10,9 +10,9 @@
  */
 
 import { parseArgs } from "node:util";
-import { DEFAULT_PBKDF2_ITERATIONS } from "../lib/password_hash.ts";
-import { LineReader } from "../lib/line_reader.ts";
-import { parseWireEvent } from "../lib/protocol.ts";
+import { DEFAULT_PBKDF2_ITERATIONS } from "../lib/server/password_hash.ts";
+import { LineReader } from "../lib/shared/line_reader.ts";
+import { parseWireEvent } from "../lib/shared/protocol.ts";
 import { startServer } from "./servers.ts";
 
 const encoder = new TextEncoder();

@@ -329,7 +329,7 @@ async function usersFile(
   accounts: Array<{ name: string; password: string; iterations?: number }>,
   root: string,
 ) {
-  const module = await import(`${root}/lib/password_hash.ts`) as {
+  const module = await import(`${root}/lib/server/password_hash.ts`) as {
     hashPassword(password: string, iterations: number): Promise<string>;
   };
   const hashes = new Map<string, string>();

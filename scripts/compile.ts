@@ -33,7 +33,7 @@ export const TARGETS = [
       "--allow-sys",
       "--allow-ffi",
     ],
-    include: ["lib/hash_worker.ts"],
+    include: ["lib/server/hash_worker.ts"],
   },
   {
     entry: "client.ts",

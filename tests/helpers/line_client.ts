@@ -5,7 +5,7 @@
  * @module
  */
 
-import { parseWireEvent, type WireEvent } from "../../lib/protocol.ts";
+import { parseWireEvent, type WireEvent } from "../../lib/shared/protocol.ts";
 import { Wakeup } from "./wakeup.ts";
 
 const encoder = new TextEncoder();

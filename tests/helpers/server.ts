@@ -5,9 +5,9 @@
  * @module
  */
 
-import { hashPassword } from "../../lib/password_hash.ts";
-import { DEFAULT_CONFIG, type ServerConfig } from "../../lib/config.ts";
-import { silentLogger } from "../../lib/log.ts";
+import { hashPassword } from "../../lib/server/password_hash.ts";
+import { DEFAULT_CONFIG, type ServerConfig } from "../../lib/server/config.ts";
+import { silentLogger } from "../../lib/server/log.ts";
 import { type RunningServer, startServer } from "../../server.ts";
 import { type TempDir, tempDir } from "./temp_dir.ts";
 import { Wakeup } from "./wakeup.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { hasUnsafeCharacters } from "../../lib/sanitize.ts";
+import { hasUnsafeCharacters } from "../../lib/shared/sanitize.ts";
 import { LineClient } from "./line_client.ts";
 
 /** What a pair saw while chatting. */

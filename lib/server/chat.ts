@@ -1,0 +1,463 @@
+/**
+ * The chat itself, independent of any transport: sessions come in, lines go in, events go out.
+ * It owns the users, rooms and sessions and the operations on them (log in, enter, leave, speak,
+ * lose a connection, shut down); the command handlers in `lib/commands/` call these.
+ *
+ * @module
+ */
+
+import type { Accounts } from "./accounts.ts";
+import { AddressLimiter } from "./address_limiter.ts";
+import { CommandTable } from "./command_table.ts";
+import { type CommandContext, COMMANDS } from "./commands/index.ts";
+import type { ServerConfig } from "./config.ts";
+import type { Logger } from "./log.ts";
+import { LoginGuard } from "./login_guard.ts";
+import { nameList } from "./name_list.ts";
+import { EncodedEvent, type NoticeKind } from "../shared/protocol.ts";
+import type { Room } from "./room.ts";
+import { Rooms } from "./rooms.ts";
+import { sanitizeText } from "../shared/sanitize.ts";
+import { type Connection, type IncomingLine, Session, type SessionOptions } from "./session.ts";
+import type { Store } from "./store.ts";
+import { TELNET_ECHO_ON } from "./transports/telnet_filter.ts";
+import { User } from "./user.ts";
+
+/** How a session ends. */
+export type SessionEnd =
+  | { kind: "logout" }
+  | { kind: "lost"; reason: string }
+  | { kind: "takeover" }
+  | { kind: "idle" }
+  | { kind: "shutdown" };
+
+/** What the chat needs from its surroundings. */
+export interface ChatDeps {
+  config: ServerConfig;
+  accounts: Accounts;
+  store: Store;
+  log: Logger;
+}
+
+const SWEEP_MS = 60_000;
+
+/**
+ * @example
+ * ```ts
+ * const chat = new Chat({ config, accounts, store, log: stderrLogger });
+ * const admitted = chat.admit("127.0.0.1");
+ * if (admitted === null) chat.open(connection).receive("login alice secret");
+ * ```
+ */
+export class Chat {
+  readonly config: ServerConfig;
+  readonly accounts: Accounts;
+  readonly store: Store;
+  readonly log: Logger;
+  readonly commands: CommandTable<CommandContext> = new CommandTable(COMMANDS);
+  readonly rooms: Rooms = new Rooms();
+  /** Logged-in users, including those in their grace period. */
+  readonly users: Map<string, User> = new Map();
+  readonly sessions: Set<Session> = new Set();
+  readonly loginGuard: LoginGuard;
+  readonly registrations: AddressLimiter;
+  #perAddress = new Map<string, number>();
+  readonly #sessionOptions: SessionOptions;
+  #unauthenticated = 0;
+  #sweepTimer: ReturnType<typeof setInterval>;
+  #shuttingDown = false;
+  /** Connections waiting for their queue to drain before they close. */
+  #closing = new Set<Promise<void>>();
+
+  constructor(deps: ChatDeps) {
+    this.config = deps.config;
+    this.accounts = deps.accounts;
+    this.store = deps.store;
+    this.log = deps.config.quiet ? () => {} : deps.log;
+    this.loginGuard = new LoginGuard({
+      failures: this.config.lockoutFailures,
+      lockoutMs: this.config.lockoutSeconds * 1000,
+      perAddressPerMinute: this.config.failedLoginsPerAddress,
+    });
+    this.registrations = new AddressLimiter(this.config.registrationsPerAddress, 3600);
+    // One options object for every session: nothing per connection that need not be.
+    this.#sessionOptions = {
+      sendq: this.config.sendq,
+      rate: this.config.rate,
+      burst: this.config.burst,
+      cost: (_session, line) => this.#costOf(line),
+      handle: (session, line) => this.#handleLine(session, line),
+      onQueueFailure: (session, reason) => this.endSession(session, { kind: "lost", reason }),
+      onHandlerError: (session, error) => {
+        this.log("error", {
+          peer: session.connection.peer,
+          user: session.user?.name,
+          error: String((error as Error)?.stack ?? error),
+        });
+        session.error("SERVER_ERROR", "the server failed to handle that line; it has been logged");
+      },
+    };
+    this.#sweepTimer = setInterval(() => {
+      this.loginGuard.sweep();
+      this.registrations.sweep();
+    }, SWEEP_MS);
+    this.#sweepTimer.unref(); // housekeeping never keeps the process alive
+  }
+
+  /** Whether a new connection from `address` may come in; null if so, else the reason. */
+  admit(address: string): string | null {
+    if (this.#shuttingDown) return "the server is shutting down";
+    if (this.sessions.size >= this.config.maxConnections) return "the server is full";
+    if ((this.#perAddress.get(address) ?? 0) >= this.config.maxPerAddress) {
+      return "too many connections from your address";
+    }
+    if (this.#unauthenticated >= this.config.maxUnauthenticated) {
+      return "too many connections are waiting to log in; try again soon";
+    }
+    return null;
+  }
+
+  /** Starts a session for a connection that {@link admit} let in. */
+  open(connection: Connection): Session {
+    const session = new Session(connection, this.#sessionOptions);
+    this.sessions.add(session);
+    this.#perAddress.set(connection.address, (this.#perAddress.get(connection.address) ?? 0) + 1);
+    this.#unauthenticated++;
+    if (this.config.idleTimeout > 0) {
+      session.idleTimer = setTimeout(() => {
+        session.notice("info", `no login within ${this.config.idleTimeout} s; closing`);
+        this.endSession(session, { kind: "idle" });
+      }, this.config.idleTimeout * 1000);
+    }
+    this.log("connect", { peer: connection.peer, session: session.id });
+    session.notice(
+      "welcome",
+      "welcome to parley. login <user> <password>, or login guest to register; help lists commands",
+    );
+    return session;
+  }
+
+  #costOf(line: IncomingLine): number {
+    if (typeof line !== "string") return 1;
+    const word = /^\/?(\S+)/.exec(line)?.[1];
+    const spec = word === undefined ? undefined : this.commands.get(word);
+    return spec?.cost ?? 1;
+  }
+
+  #handleLine(session: Session, line: IncomingLine): void | Promise<void> {
+    if (typeof line !== "string") {
+      session.error("LINE_TOO_LONG", `line longer than ${this.config.maxLine} bytes; discarded`);
+      return;
+    }
+    if (session.awaitingPassword !== null) {
+      const name = session.awaitingPassword;
+      session.awaitingPassword = null;
+      session.sendRaw(TELNET_ECHO_ON);
+      return this.#runCommand(session, "login", [name, line.trim()]);
+    }
+    const parsed = this.commands.parse(line);
+    if (parsed.kind === "error") {
+      session.error(parsed.error.code, parsed.error.text, parsed.spec?.name);
+      return;
+    }
+    if (parsed.kind === "chat") return this.#chatLine(session, parsed.text);
+    return this.#runCommand(session, parsed.spec.name, parsed.args);
+  }
+
+  async #runCommand(session: Session, name: string, args: string[]): Promise<void> {
+    const spec = this.commands.get(name)!;
+    if (spec.access !== "anyone" && !session.loggedIn) {
+      if (spec.access === "guest" && session.guest) {
+        // guests may use this one
+      } else if (session.guest) {
+        session.error("FORBIDDEN", `guests cannot use ${spec.name}; register, then log in`, name);
+        return;
+      } else {
+        session.error("NOT_LOGGED_IN", "log in first: login <user> <password>", name);
+        return;
+      }
+    }
+    const context: CommandContext = { chat: this, session, user: session.user!, now: new Date() };
+    const outcome = await spec.run(context, args);
+    if (outcome) session.error(outcome.code, outcome.text, spec.name);
+  }
+
+  #chatLine(session: Session, text: string): void {
+    if (text.trim() === "") return;
+    const user = session.user;
+    if (!user) {
+      if (session.guest) {
+        session.error("FORBIDDEN", "guests cannot chat; register, then log in");
+      } else {
+        session.error("NOT_LOGGED_IN", "log in first: login <user> <password>, or help");
+      }
+      return;
+    }
+    if (!user.current) {
+      session.error(
+        "UNKNOWN_COMMAND",
+        "you are not in a room: join lobby (or rooms to list them), or help for commands",
+      );
+      return;
+    }
+    this.say(user, user.current, text);
+  }
+
+  /** Speaks a line in a room: one encoding, shared by every member who does not block the sender. */
+  say(user: User, room: Room, text: string): void {
+    const clean = sanitizeText(text);
+    if (clean === "") return;
+    const event = new EncodedEvent({
+      type: "message",
+      from: user.name,
+      room: room.name,
+      text: clean,
+      time: new Date(),
+    });
+    room.broadcast(event, this.config.sendq, user, user.key);
+  }
+
+  /** Tells a room's members (but `except`) something; big rooms get periodic summaries. */
+  announce(room: Room, kind: NoticeKind, user: User, text: string): void {
+    if (room.members.size > this.config.bigRoom && kind !== "closed") {
+      (kind === "enter" || kind === "back" ? room.entered : room.left).push(user.name);
+      room.summaryTimer ??= setTimeout(
+        () => this.#summarise(room),
+        this.config.summarySeconds * 1000,
+      );
+      return;
+    }
+    const event = new EncodedEvent({
+      type: "notice",
+      kind,
+      text,
+      room: room.name,
+      user: user.name,
+      time: new Date(),
+    });
+    room.broadcast(event, this.config.sendq, user);
+  }
+
+  #summarise(room: Room): void {
+    room.summaryTimer = undefined;
+    const parts: string[] = [];
+    const { entered, left } = room;
+    if (entered.length) {
+      parts.push(`${entered.length} entered (${nameList(entered, entered.length, 10)})`);
+    }
+    if (left.length) parts.push(`${left.length} left (${nameList(left, left.length, 10)})`);
+    room.entered = [];
+    room.left = [];
+    if (parts.length === 0) return;
+    const event = new EncodedEvent({
+      type: "notice",
+      kind: "summary",
+      text: `${room.name}: ${parts.join(", ")}`,
+      room: room.name,
+      time: new Date(),
+    });
+    room.broadcast(event, this.config.sendq);
+  }
+
+  /** Puts a user in a room and makes it their current room. */
+  joinRoom(user: User, room: Room): void {
+    if (!room.members.has(user)) {
+      room.members.add(user);
+      user.rooms.add(room);
+      this.announce(room, "enter", user, `${user.name} entered ${room.name}`);
+    }
+    user.current = room;
+  }
+
+  /** Takes a user out of a room; a room whose leader leaves closes. */
+  leaveRoom(user: User, room: Room): void {
+    if (!room.members.delete(user)) return;
+    user.rooms.delete(room);
+    if (user.current === room) user.current = lastOf(user.rooms);
+    this.announce(room, "leave", user, `${user.name} left ${room.name}`);
+    if (room.leader === user) this.closeRoom(room, `its leader ${user.name} left`);
+  }
+
+  /** Closes a room: every member is told and taken out. */
+  closeRoom(room: Room, why: string): void {
+    clearTimeout(room.summaryTimer);
+    this.rooms.remove(room);
+    const event = new EncodedEvent({
+      type: "notice",
+      kind: "closed",
+      text: `room ${room.name} closed: ${why}`,
+      room: room.name,
+      time: new Date(),
+    });
+    for (const member of room.members) {
+      member.rooms.delete(room);
+      if (member.current === room) member.current = lastOf(member.rooms);
+      member.deliver(event, this.config.sendq);
+    }
+    room.members.clear();
+    this.log("room closed", { room: room.name, why });
+  }
+
+  /**
+   * Binds a session to an account after a successful password check. A user already online is
+   * taken over (the old connection is told and closed); one in the grace period is resumed.
+   */
+  attach(session: Session, name: string, role: "user" | "admin"): { user: User; resumed: boolean } {
+    const key = name.toLowerCase();
+    let user = this.users.get(key);
+    let resumed = false;
+    if (user) {
+      resumed = true;
+      const old = user.session;
+      user.session = session;
+      if (old) {
+        old.notice("takeover", "you logged in from another connection; closing this one");
+        this.endSession(old, { kind: "takeover" });
+      } else {
+        clearTimeout(user.graceTimer);
+        user.graceTimer = undefined;
+        for (const room of user.rooms) this.announce(room, "back", user, `${user.name} is back`);
+        const held = user.takeHeld();
+        queueMicrotask(() => this.#replay(session, held));
+      }
+    } else {
+      user = new User(name, role, this.store.blocksOf(key));
+      this.users.set(key, user);
+      user.session = session;
+    }
+    this.#unauthenticated--; // guests count as not logged in until now
+    session.guest = false;
+    session.user = user;
+    clearTimeout(session.idleTimer);
+    this.store.recordLogin(user.name, new Date());
+    this.log("login", { user: user.name, peer: session.connection.peer, resumed });
+    return { user, resumed };
+  }
+
+  /**
+   * Sends a resumed session the events held for it. The queue already holds the login reply and
+   * any offline mail, so only the newest events that fit are sent (with a note of how many older
+   * ones were dropped): a replay never overflows the queue and cuts the user off again.
+   */
+  #replay(session: Session, held: EncodedEvent[]): void {
+    if (session.closed || held.length === 0) return;
+    let room = session.queue.limit - session.queue.queued - 256; // 256: the note below
+    let first = held.length;
+    while (first > 0) {
+      const size = held[first - 1]!.bytes(session.mode).length;
+      if (size > room) break;
+      room -= size;
+      first--;
+    }
+    if (first > 0) {
+      session.notice(
+        "info",
+        `${first} older message${first === 1 ? "" : "s"} held for you dropped`,
+      );
+    }
+    for (let i = first; i < held.length; i++) session.send(held[i]!);
+  }
+
+  /** Makes a session a guest session (it may register). */
+  attachGuest(session: Session): void {
+    session.guest = true;
+    this.log("guest", { peer: session.connection.peer });
+  }
+
+  /** A user leaves the system for good: every room is left (rooms they lead close). */
+  userGone(user: User, why: string): void {
+    clearTimeout(user.graceTimer);
+    user.graceTimer = undefined;
+    for (const room of [...user.rooms]) this.leaveRoom(user, room);
+    user.current = null;
+    this.users.delete(user.key);
+    this.log("user gone", { user: user.name, why });
+  }
+
+  /**
+   * Ends a session — the one path every way out takes. A lost connection keeps its user for the
+   * grace period; a logout ends the user too. The connection closes once its queue has drained
+   * (bounded by the shutdown deadline).
+   */
+  endSession(session: Session, how: SessionEnd): void {
+    if (session.closed) return;
+    session.markClosed();
+    clearTimeout(session.idleTimer);
+    this.sessions.delete(session);
+    const address = session.connection.address;
+    const count = (this.#perAddress.get(address) ?? 1) - 1;
+    if (count > 0) this.#perAddress.set(address, count);
+    else this.#perAddress.delete(address);
+    const user = session.user;
+    if (!user) this.#unauthenticated--;
+    session.user = null;
+    if (user && user.session === session) {
+      user.session = null;
+      if (how.kind === "logout") this.userGone(user, "logout");
+      else if (how.kind !== "shutdown") {
+        this.#lose(user, how.kind === "lost" ? how.reason : how.kind);
+      }
+    }
+    this.log("disconnect", {
+      peer: session.connection.peer,
+      user: user?.name,
+      how: how.kind,
+      reason: how.kind === "lost" ? how.reason : undefined,
+    });
+    const closing = this.#closeWhenDrained(session);
+    this.#closing.add(closing);
+    void closing.finally(() => this.#closing.delete(closing));
+  }
+
+  async #closeWhenDrained(session: Session): Promise<void> {
+    if (!session.queue.failed) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        session.queue.drained(),
+        new Promise((resolve) =>
+          timer = setTimeout(resolve, this.config.shutdownDrainSeconds * 1000)
+        ),
+      ]);
+      clearTimeout(timer);
+    }
+    session.connection.close();
+  }
+
+  /** A connection went away without a logout: rooms are told; the user is held for the grace. */
+  #lose(user: User, reason: string): void {
+    for (const room of user.rooms) {
+      this.announce(room, "lost", user, `${user.name} lost connection (${reason})`);
+    }
+    if (this.config.grace <= 0) {
+      this.userGone(user, "connection lost");
+      return;
+    }
+    user.graceTimer = setTimeout(
+      () => this.userGone(user, "grace period over"),
+      this.config.grace * 1000,
+    );
+  }
+
+  /** The transport saw the connection close or fail. */
+  connectionClosed(session: Session, reason: string): void {
+    this.endSession(session, { kind: "lost", reason });
+  }
+
+  /** Tells everyone the server is stopping, drains queues (bounded) and closes every session. */
+  async shutdown(why = "the server is shutting down"): Promise<void> {
+    this.#shuttingDown = true;
+    clearInterval(this.#sweepTimer);
+    const sessions = [...this.sessions];
+    for (const session of sessions) session.notice("shutdown", why);
+    for (const session of sessions) this.endSession(session, { kind: "shutdown" });
+    await Promise.all(this.#closing);
+    for (const user of this.users.values()) clearTimeout(user.graceTimer);
+    for (const room of this.rooms.list()) clearTimeout(room.summaryTimer);
+  }
+}
+
+function lastOf(rooms: Set<Room>): Room | null {
+  let last: Room | null = null;
+  for (const room of rooms) last = room;
+  return last;
+}

@@ -1,0 +1,161 @@
+/**
+ * Commands about who is here: who, whoelse, wholasthr, status, ping, info.
+ *
+ * @module
+ */
+
+import type { Chat } from "../chat.ts";
+import { fail } from "../command_table.ts";
+import { clockTime, dateTime } from "../../shared/protocol.ts";
+import { sanitizeText } from "../../shared/sanitize.ts";
+import type { Session } from "../session.ts";
+import type { User } from "../user.ts";
+import { blocks, type Command, findAccount, isError } from "./context.ts";
+
+/** The longest info text, in characters. */
+export const MAX_INFO = 200;
+
+interface WhoEntry {
+  user: string;
+  rooms: string[];
+  current: string | null;
+  online: boolean;
+}
+
+function whoEntry(user: User): WhoEntry {
+  return {
+    user: user.name,
+    rooms: user.roomNames(),
+    current: user.current?.name ?? null,
+    online: user.online,
+  };
+}
+
+function whoLine(entry: WhoEntry): string {
+  const where = entry.rooms.length ? `in ${entry.rooms.join(", ")}` : "(in no room)";
+  return `  ${entry.user} ${where}${entry.online ? "" : " (reconnecting)"}`;
+}
+
+/** Replies with the users online (but `except`): a sentence per user, and the list as data. */
+function listUsers(chat: Chat, session: Session, command: string, except?: User): void {
+  const entries = [...chat.users.values()].filter((u) => u !== except).map(whoEntry);
+  const heading = `${entries.length} user${entries.length === 1 ? "" : "s"} online` +
+    (except ? " besides you" : "") + (entries.length ? ":" : "");
+  session.reply(command, [heading, ...entries.map(whoLine)].join("\n"), entries);
+}
+
+const who: Command = {
+  name: "who",
+  usage: "",
+  summary: "everyone online and the rooms they are in",
+  access: "guest",
+  cost: 0.5,
+  run({ chat, session }) {
+    listUsers(chat, session, "who");
+  },
+};
+
+const whoelse: Command = {
+  name: "whoelse",
+  usage: "",
+  summary: "everyone online but you",
+  access: "user",
+  cost: 0.5,
+  run({ chat, session, user }) {
+    listUsers(chat, session, "whoelse", user);
+  },
+};
+
+const wholasthr: Command = {
+  name: "wholasthr",
+  usage: "",
+  summary: "users who logged in within the last hour",
+  access: "user",
+  cost: 0.5,
+  run({ chat, session, now }) {
+    const logins = chat.store.loginsSince(new Date(now.getTime() - 3600_000));
+    const data = logins.map((login) => ({ user: login.user, time: login.time.toISOString() }));
+    const text = [
+      `${logins.length} user${logins.length === 1 ? "" : "s"} logged in within the last hour` +
+      (logins.length ? ":" : ""),
+      ...logins.map((login) => `  ${login.user} at ${clockTime(login.time)}`),
+    ].join("\n");
+    session.reply("wholasthr", text, data);
+  },
+};
+
+const status: Command = {
+  name: "status",
+  usage: "[user]",
+  summary: "a user's presence, rooms, info and last login (yours by default)",
+  access: "user",
+  cost: 0.5,
+  run({ chat, session, user }, [name]) {
+    const account = findAccount(chat, name ?? user.name);
+    if (isError(account)) return account;
+    const present = chat.users.get(account.name.toLowerCase());
+    const lastLogin = chat.store.lastLogin(account.name);
+    const info = chat.store.info(account.name) ?? "";
+    const rooms = present?.roomNames() ?? [];
+    const state = present ? (present.online ? "online" : "reconnecting") : "offline";
+    const parts = [`${account.name}: ${state}`];
+    if (rooms.length) parts.push(`in ${rooms.join(", ")}`);
+    if (info) parts.push(`info: ${info}`);
+    parts.push(lastLogin ? `last login ${dateTime(lastLogin)}` : "never logged in");
+    session.reply("status", parts.join("; "), {
+      user: account.name,
+      online: present?.online ?? false,
+      state,
+      rooms,
+      current: present?.current?.name ?? null,
+      info,
+      lastLogin: lastLogin?.toISOString() ?? null,
+    });
+  },
+};
+
+const ping: Command = {
+  name: "ping",
+  usage: "<user>",
+  summary: "is a user online, and have they blocked you",
+  access: "user",
+  cost: 0.5,
+  run({ chat, session, user }, [name]) {
+    const account = findAccount(chat, name!);
+    if (isError(account)) return account;
+    const online = chat.users.get(account.name.toLowerCase())?.online ?? false;
+    const blocksYou = blocks(chat, account.name, user.key);
+    session.reply(
+      "ping",
+      `${account.name} is ${online ? "online" : "not online"}; ` +
+        `${account.name} has ${blocksYou ? "" : "not "}blocked you`,
+      { user: account.name, online, blocksYou },
+    );
+  },
+};
+
+const info: Command = {
+  name: "info",
+  usage: "[text...]",
+  summary: "show your info text, or set it",
+  access: "user",
+  cost: 0.5,
+  run({ chat, session, user }, [text]) {
+    if (text === undefined) {
+      const current = chat.store.info(user.name) ?? "";
+      session.reply("info", current ? `your info: ${current}` : "you have no info text", {
+        info: current,
+      });
+      return;
+    }
+    const clean = sanitizeText(text);
+    if (clean.length > MAX_INFO) {
+      return fail("BAD_FORMAT", `info text is at most ${MAX_INFO} characters`);
+    }
+    chat.store.setInfo(user.name, clean);
+    session.reply("info", `your info is now: ${clean}`, { info: clean });
+  },
+};
+
+/** The presence commands. */
+export const PRESENCE_COMMANDS: Command[] = [who, whoelse, wholasthr, status, ping, info];

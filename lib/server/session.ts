@@ -1,0 +1,200 @@
+/**
+ * A session: one connection's state on the server — its presentation, who (if anyone) it is
+ * logged in as, its outbound queue, and the lines waiting to be handled.
+ *
+ * Lines are handled one at a time, in order: a command that awaits (a login hashing a password)
+ * holds the lines behind it, and flood control delays lines instead of dropping them. While lines
+ * are waiting, the transport stops reading, so a flood backs up into the sender's TCP window
+ * rather than the server's memory.
+ *
+ * @module
+ */
+
+import {
+  EncodedEvent,
+  type ErrorCode,
+  type NoticeKind,
+  type Presentation,
+  type ServerEvent,
+} from "../shared/protocol.ts";
+import { type QueueFailure, type QueueOwner, SendQueue } from "./send_queue.ts";
+import { TokenBucket } from "./token_bucket.ts";
+import type { User } from "./user.ts";
+
+/** What a transport gives the chat for one connection. */
+export interface Connection {
+  /** `address:port` of the other end, for logs. */
+  readonly peer: string;
+  /** The key per-address limits count the other end by (an IPv6 address by its /64). */
+  readonly address: string;
+  /** Writes bytes (maybe only some of them); rejects when the connection is gone. */
+  write(bytes: Uint8Array): Promise<number>;
+  /** Closes the connection; safe to call more than once. */
+  close(): void;
+}
+
+/** A line as the transport delivers it: text, or the report of an overlong line. */
+export type IncomingLine = string | { tooLong: true };
+
+/** Handles one line of a session; may return a promise to hold the lines behind it. */
+export type LineHandler = (session: Session, line: IncomingLine) => void | Promise<void>;
+
+/** How a session's lines are paced. */
+export interface SessionOptions {
+  sendq: number;
+  rate: number;
+  burst: number;
+  /** Flood-control tokens a line costs (cheap commands cost less). */
+  cost: (session: Session, line: IncomingLine) => number;
+  handle: LineHandler;
+  /** Called when the outbound queue gives up (overflow or write failure). */
+  onQueueFailure: (session: Session, reason: string) => void;
+  /** Called when handling a line throws: a bug, reported and contained to this session. */
+  onHandlerError: (session: Session, error: unknown) => void;
+}
+
+let nextSessionId = 1;
+
+/**
+ * @example
+ * ```ts
+ * const session = new Session(connection, options);
+ * session.receive("login alice secret");
+ * ```
+ */
+export class Session implements QueueOwner {
+  readonly id: number = nextSessionId++;
+  readonly queue: SendQueue;
+  mode: Presentation = "text";
+  user: User | null = null;
+  guest = false;
+  /** In text mode, `login NAME` without a password makes the next line the password. */
+  awaitingPassword: string | null = null;
+  /** Set once the session is being closed: it sends and handles nothing more. */
+  closed = false;
+  idleTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #bucket: TokenBucket;
+  // Created when first needed: an idle session holds no arrays.
+  #pending: IncomingLine[] | null = null;
+  #pumping = false;
+  #idleWaiters: (() => void)[] | null = null;
+  #lagTimer: ReturnType<typeof setTimeout> | undefined;
+  #lagWake: (() => void) | undefined;
+
+  constructor(readonly connection: Connection, readonly options: SessionOptions) {
+    this.#bucket = new TokenBucket(options.rate, options.burst);
+    this.queue = new SendQueue(connection, options.sendq, this);
+  }
+
+  /**
+   * The send queue gave up: the chat ends this session — on a microtask, because an overflow is
+   * found in the middle of a fan-out, and ending a session changes rooms that are being iterated.
+   */
+  queueFailed(failure: QueueFailure): void {
+    const reason = failure.reason === "overflow"
+      ? `send queue overflow (${failure.queued} bytes)`
+      : `write failed: ${String(failure.error)}`;
+    queueMicrotask(() => this.options.onQueueFailure(this, reason));
+  }
+
+  /** Whether this session is logged in (as a user, not a guest). */
+  get loggedIn(): boolean {
+    return this.user !== null;
+  }
+
+  /** Queues an encoded event in this session's presentation. */
+  send(event: EncodedEvent): void {
+    if (!this.closed) this.queue.push(event.bytes(this.mode));
+  }
+
+  /** Encodes and sends one event to this session only. */
+  sendEvent(event: ServerEvent): void {
+    if (!this.closed) this.send(new EncodedEvent(event));
+  }
+
+  /** Sends the answer to a command. */
+  reply(command: string, text: string, data?: unknown): void {
+    this.sendEvent({ type: "reply", command, text, time: new Date(), data });
+  }
+
+  /** Sends an error with its protocol code. */
+  error(code: ErrorCode, text: string, command?: string): void {
+    this.sendEvent({ type: "error", code, text, time: new Date(), command });
+  }
+
+  /** Sends a notice to this session only. */
+  notice(kind: NoticeKind, text: string, room?: string): void {
+    this.sendEvent({ type: "notice", kind, text, time: new Date(), room });
+  }
+
+  /** Queues raw bytes (telnet negotiation). */
+  sendRaw(bytes: Uint8Array): void {
+    if (!this.closed) this.queue.push(bytes);
+  }
+
+  /** Takes a line from the transport; it is handled in order, paced by flood control. */
+  receive(line: IncomingLine): void {
+    if (this.closed) return;
+    (this.#pending ??= []).push(line);
+    if (!this.#pumping) void this.#pump();
+  }
+
+  /** Whether lines are waiting: the transport should wait for {@link idle} before reading on. */
+  get backlogged(): boolean {
+    return this.#pending !== null && this.#pending.length > 0;
+  }
+
+  /** Resolves when every received line has been handled (or the session closed). */
+  idle(): Promise<void> {
+    if (!this.#pumping || this.closed) return Promise.resolve();
+    return new Promise((resolve) => (this.#idleWaiters ??= []).push(resolve));
+  }
+
+  /** Stops handling lines and wakes whoever waits on {@link idle}. */
+  markClosed(): void {
+    this.closed = true;
+    this.#pending = null;
+    clearTimeout(this.#lagTimer);
+    this.#lagWake?.();
+    this.#wake();
+  }
+
+  async #pump(): Promise<void> {
+    this.#pumping = true;
+    try {
+      while (this.#pending !== null && this.#pending.length > 0 && !this.closed) {
+        const line = this.#pending[0]!;
+        const cost = this.options.cost(this, line);
+        const wait = this.#bucket.waitFor(cost);
+        if (wait > 0) {
+          // Fake lag: the line waits its turn; nothing is dropped.
+          await new Promise<void>((resolve) => {
+            this.#lagWake = resolve;
+            this.#lagTimer = setTimeout(resolve, wait);
+          });
+          this.#lagWake = this.#lagTimer = undefined;
+          continue;
+        }
+        this.#bucket.take(cost);
+        this.#pending.shift();
+        if (this.#pending.length === 0) this.#pending = null;
+        try {
+          const result = this.options.handle(this, line);
+          if (result) await result;
+        } catch (error) {
+          this.options.onHandlerError(this, error);
+        }
+      }
+    } finally {
+      this.#pumping = false;
+      this.#wake();
+    }
+  }
+
+  #wake(): void {
+    const waiters = this.#idleWaiters;
+    if (waiters === null) return;
+    this.#idleWaiters = null;
+    for (const wake of waiters) wake();
+  }
+}

@@ -1,0 +1,470 @@
+/**
+ * The epoll transport (Linux; `--io epoll`, which needs `--allow-ffi`): the TCP transport's work
+ * done with the kernel's own socket calls through Deno's FFI, as a C server does it. One
+ * `epoll_wait` tells which sockets are readable; they are read into one shared buffer and written
+ * with `send(2)` at once, so a connection holds no pending read, no promise and no buffer of its own
+ * while it is idle, and a write costs a system call, not a runtime operation.
+ *
+ * @module
+ */
+
+import type { Chat } from "../chat.ts";
+import type { Connection, Session } from "../session.ts";
+import { ConnectionInput, nextAcceptBackoff, peerOf, refusalLine } from "./transport.ts";
+
+/** Bytes read from a socket at once, into a buffer all connections share. */
+const READ_BUFFER = 64 * 1024;
+const READ_BUFFER_SIZE = BigInt(READ_BUFFER);
+/** Events taken from one `epoll_wait`; reads per readable socket per pass; accepts per pass. */
+const MAX_EVENTS = 1024;
+const READS_PER_EVENT = 4;
+const ACCEPTS_PER_EVENT = 256;
+const LISTEN_BACKLOG = 4096;
+
+// Linux's values (the same on x86_64 and aarch64).
+const AF_INET = 2;
+const AF_INET6 = 10;
+const SOCK_STREAM = 1;
+const SOCK_NONBLOCK = 0o4000;
+const SOCK_CLOEXEC = 0o2000000;
+const SOL_SOCKET = 1;
+const SO_REUSEADDR = 2;
+const SO_KEEPALIVE = 9;
+const IPPROTO_TCP = 6;
+const TCP_NODELAY = 1;
+const IPPROTO_IPV6 = 41;
+const IPV6_V6ONLY = 26;
+const MSG_NOSIGNAL = 0x4000;
+const EPOLL_CTL_ADD = 1;
+const EPOLL_CTL_MOD = 3;
+const EPOLL_CTL_DEL = 2;
+const EPOLLIN = 0x1;
+const EPOLLOUT = 0x4;
+const EPOLLERR = 0x8;
+const EPOLLHUP = 0x10;
+const EINTR = 4;
+const EAGAIN = 11;
+const ECONNABORTED = 103;
+const ECONNRESET = 104;
+const EPIPE = 32;
+const EADDRINUSE = 98;
+const EADDRNOTAVAIL = 99;
+const EACCES = 13;
+/** `struct epoll_event` is packed on x86_64 (12 bytes); elsewhere its u64 is 8-aligned. */
+const EVENT_SIZE = Deno.build.arch === "x86_64" ? 12 : 16;
+const EVENT_DATA = Deno.build.arch === "x86_64" ? 4 : 8;
+
+const SYMBOLS = {
+  socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
+  bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+  listen: { parameters: ["i32", "i32"], result: "i32" },
+  getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
+  accept4: { parameters: ["i32", "buffer", "buffer", "i32"], result: "i32" },
+  recv: { parameters: ["i32", "buffer", "usize", "i32"], result: "isize" },
+  send: { parameters: ["i32", "buffer", "usize", "i32"], result: "isize" },
+  close: { parameters: ["i32"], result: "i32" },
+  epoll_create1: { parameters: ["i32"], result: "i32" },
+  epoll_ctl: { parameters: ["i32", "i32", "i32", "buffer"], result: "i32" },
+  // Blocks on one of Deno's threads; the event loop runs on meanwhile.
+  epoll_wait: { parameters: ["i32", "buffer", "i32", "i32"], result: "i32", nonblocking: true },
+  eventfd: { parameters: ["u32", "i32"], result: "i32" },
+  write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  inet_pton: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
+  inet_ntop: { parameters: ["i32", "buffer", "buffer", "u32"], result: "pointer" },
+  __errno_location: { parameters: [], result: "pointer" },
+} as const;
+
+type Libc = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
+
+/** The error numbers a caller may tell apart, as Deno's own error classes. */
+const ERRORS: Record<number, [new (message: string) => Error, string]> = {
+  [EADDRINUSE]: [Deno.errors.AddrInUse, "address in use"],
+  [EADDRNOTAVAIL]: [Deno.errors.AddrNotAvailable, "address not available"],
+  [EACCES]: [Deno.errors.PermissionDenied, "permission denied"],
+  [ECONNRESET]: [Deno.errors.ConnectionReset, "connection reset"],
+  [EPIPE]: [Deno.errors.BrokenPipe, "broken pipe"],
+};
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** libc, opened once per listener and closed with it. */
+class System {
+  readonly lib: Deno.DynamicLibrary<typeof SYMBOLS>;
+  readonly c: Libc;
+  readonly #errno: Deno.UnsafePointerView;
+
+  constructor() {
+    this.lib = Deno.dlopen("libc.so.6", SYMBOLS);
+    this.c = this.lib.symbols;
+    // errno is thread-local; every synchronous call runs on this (the JavaScript) thread.
+    this.#errno = new Deno.UnsafePointerView(this.c.__errno_location()!);
+  }
+
+  /** The error number of the last failed synchronous call. */
+  get errno(): number {
+    return this.#errno.getInt32();
+  }
+
+  /** An Error for the last failed call, named and worded like Deno's own ("os error N"). */
+  error(what: string, errno = this.errno): Error {
+    const known = ERRORS[errno];
+    const message = `${what}: ${known?.[1] ?? "failed"} (os error ${errno})`;
+    return known ? new known[0](message) : new Error(message);
+  }
+
+  setOption(fd: number, level: number, option: number, value: number): void {
+    this.c.setsockopt(fd, level, option, new Int32Array([value]), 4);
+  }
+
+  /** The `struct sockaddr` of `host:port`, or null if host is not an IP address. */
+  sockaddr(host: string, port: number): Uint8Array | null {
+    const text = encoder.encode(host.replace(/^\[|\]$/g, "") + "\0");
+    const v6 = host.includes(":");
+    const addr = new Uint8Array(v6 ? 28 : 16);
+    const view = new DataView(addr.buffer);
+    view.setUint16(0, v6 ? AF_INET6 : AF_INET, true);
+    view.setUint16(2, port, false);
+    if (this.c.inet_pton(v6 ? AF_INET6 : AF_INET, text, addr.subarray(v6 ? 8 : 4)) !== 1) {
+      return null;
+    }
+    return addr;
+  }
+
+  /** `{hostname, port}` of a `struct sockaddr`. */
+  address(addr: Uint8Array): Deno.NetAddr {
+    const view = new DataView(addr.buffer, addr.byteOffset);
+    const family = view.getUint16(0, true);
+    const port = view.getUint16(2, false);
+    const text = new Uint8Array(64);
+    const v6 = family === AF_INET6;
+    this.c.inet_ntop(v6 ? AF_INET6 : AF_INET, addr.subarray(v6 ? 8 : 4), text, text.length);
+    const hostname = decoder.decode(text.subarray(0, text.indexOf(0)));
+    return { transport: "tcp", hostname, port };
+  }
+}
+
+/**
+ * A listening socket for {@link serveEpoll}.
+ *
+ * @example
+ * ```ts
+ * const listener = EpollListener.open("127.0.0.1", 0);
+ * const serving = serveEpoll(chat, listener);
+ * // later: listener.close(); await serving;
+ * ```
+ */
+export class EpollListener {
+  readonly sys: System;
+  readonly fd: number;
+  readonly addr: Deno.NetAddr;
+  #closed = false;
+  /** Set by {@link serveEpoll}: what closing must wake. */
+  onClose: (() => void) | null = null;
+
+  private constructor(sys: System, fd: number, addr: Deno.NetAddr) {
+    this.sys = sys;
+    this.fd = fd;
+    this.addr = addr;
+  }
+
+  /** Listens on `host:port` (an IPv4 or IPv6 address; `::` takes IPv4 as well). */
+  static open(host: string, port: number): EpollListener {
+    if (Deno.build.os !== "linux") {
+      throw new Error(
+        `--io epoll works on Linux only (this is ${Deno.build.os}); use --io runtime`,
+      );
+    }
+    const sys = new System();
+    try {
+      const addr = sys.sockaddr(host === "localhost" ? "127.0.0.1" : host, port);
+      if (addr === null) throw new TypeError(`--io epoll listens on an IP address, not "${host}"`);
+      const v6 = addr.length === 28;
+      const fd = sys.c.socket(
+        v6 ? AF_INET6 : AF_INET,
+        SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+        0,
+      );
+      if (fd < 0) throw sys.error("socket");
+      sys.setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+      if (v6) sys.setOption(fd, IPPROTO_IPV6, IPV6_V6ONLY, 0);
+      if (sys.c.bind(fd, addr, addr.length) !== 0 || sys.c.listen(fd, LISTEN_BACKLOG) !== 0) {
+        const error = sys.error(`listen on ${host}:${port}`);
+        sys.c.close(fd);
+        throw error;
+      }
+      const bound = new Uint8Array(28);
+      sys.c.getsockname(fd, bound, new Uint32Array([bound.length]));
+      return new EpollListener(sys, fd, sys.address(bound));
+    } catch (error) {
+      sys.lib.close();
+      throw error;
+    }
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Stops accepting; connections already open are served until they end. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.sys.c.close(this.fd);
+    if (this.onClose) this.onClose();
+    else this.sys.lib.close();
+  }
+}
+
+/** One accepted socket as the chat's {@link Connection}. */
+class EpollConnection implements Connection {
+  session!: Session;
+  input!: ConnectionInput;
+  #closed = false;
+  #ended = false;
+  #readPaused = false;
+  #interest = EPOLLIN;
+  #blocked: { bytes: Uint8Array; resolve: (n: number) => void; reject: (e: Error) => void } | null =
+    null;
+
+  constructor(
+    readonly loop: EventLoop,
+    readonly fd: number,
+    readonly peer: string,
+    readonly address: string,
+  ) {}
+
+  write(bytes: Uint8Array): Promise<number> {
+    if (this.#closed) return Promise.reject(new Deno.errors.BadResource("connection closed"));
+    const n = this.#send(bytes);
+    if (n >= 0) return Promise.resolve(n);
+    if (n === -EAGAIN) {
+      // The kernel's buffer is full: finish when the socket is writable again.
+      return new Promise((resolve, reject) => {
+        this.#blocked = { bytes, resolve, reject };
+        this.#want(this.#interest | EPOLLOUT);
+      });
+    }
+    return Promise.reject(this.loop.sys.error("write", -n));
+  }
+
+  /** Bytes sent, or minus the error number. */
+  #send(bytes: Uint8Array): number {
+    const sys = this.loop.sys;
+    while (true) {
+      const n = Number(sys.c.send(this.fd, bytes, BigInt(bytes.length), MSG_NOSIGNAL));
+      if (n >= 0) return n;
+      const errno = sys.errno;
+      if (errno !== EINTR) return -errno;
+    }
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.loop.sys.c.close(this.fd); // also takes it out of the epoll set
+    this.loop.forget(this);
+    const blocked = this.#blocked;
+    this.#blocked = null;
+    blocked?.reject(new Deno.errors.BadResource("connection closed"));
+    this.#end("closed");
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Handles what epoll reported for this socket. */
+  ready(events: number): void {
+    if (this.#closed) return;
+    if ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) !== 0 && this.#blocked !== null) {
+      const blocked = this.#blocked;
+      const n = this.#send(blocked.bytes);
+      if (n !== -EAGAIN) {
+        this.#blocked = null;
+        this.#want(this.#interest & ~EPOLLOUT);
+        if (n >= 0) blocked.resolve(n);
+        else blocked.reject(this.loop.sys.error("write", -n));
+      }
+    }
+    // A hang-up or error is reported even while reading is paused: read to find out which.
+    if (
+      !this.#ended &&
+      ((events & EPOLLIN) !== 0 && !this.#readPaused || (events & (EPOLLERR | EPOLLHUP)) !== 0)
+    ) this.#read();
+  }
+
+  #read(): void {
+    const sys = this.loop.sys;
+    const buffer = this.loop.readBuffer;
+    for (let i = 0; i < READS_PER_EVENT && !this.#ended; i++) {
+      const n = Number(sys.c.recv(this.fd, buffer, READ_BUFFER_SIZE, 0));
+      if (n > 0) {
+        this.input.push(buffer.subarray(0, n));
+        if (this.session.closed) return;
+        if (this.session.backlogged) {
+          this.#pauseReading();
+          return;
+        }
+        if (n < buffer.length) return;
+        continue;
+      }
+      if (n === 0) return this.#end("connection closed by peer");
+      const errno = sys.errno;
+      if (errno === EAGAIN) return;
+      if (errno === EINTR) continue;
+      return this.#end(
+        errno === ECONNRESET ? "connection reset" : `read failed (os error ${errno})`,
+      );
+    }
+  }
+
+  /** Back-pressure: read no more until the lines already received have been handled. */
+  #pauseReading(): void {
+    this.#readPaused = true;
+    this.#want(this.#interest & ~EPOLLIN);
+    void this.session.idle().then(() => {
+      if (this.#closed || this.#ended) return;
+      this.#readPaused = false;
+      this.#want(this.#interest | EPOLLIN);
+    });
+  }
+
+  #want(interest: number): void {
+    if (interest === this.#interest || this.#closed) return;
+    this.#interest = interest;
+    this.loop.control(EPOLL_CTL_MOD, this.fd, interest);
+  }
+
+  /** The other side is gone (or the session closed the connection): tell the chat once. */
+  #end(reason: string): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#want(this.#interest & ~EPOLLIN);
+    this.loop.chat.connectionClosed(this.session, reason);
+    void this.session.queue.drained().then(() => this.close());
+  }
+}
+
+/** The poll loop of one listener and its connections. */
+class EventLoop {
+  readonly sys: System;
+  readonly readBuffer = new Uint8Array(READ_BUFFER);
+  readonly #epoll: number;
+  readonly #wake: number;
+  readonly #connections = new Map<number, EpollConnection>();
+  readonly #event = new Uint8Array(EVENT_SIZE);
+  readonly #eventView = new DataView(this.#event.buffer);
+  #acceptBackoff = 0;
+  #acceptTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(readonly chat: Chat, readonly listener: EpollListener) {
+    this.sys = listener.sys;
+    this.#epoll = this.sys.c.epoll_create1(SOCK_CLOEXEC);
+    this.#wake = this.sys.c.eventfd(0, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (this.#epoll < 0 || this.#wake < 0) throw this.sys.error("epoll");
+    this.control(EPOLL_CTL_ADD, this.#wake, EPOLLIN);
+    this.control(EPOLL_CTL_ADD, listener.fd, EPOLLIN);
+    listener.onClose = () => this.#poke();
+  }
+
+  control(op: number, fd: number, events: number): void {
+    this.#eventView.setUint32(0, events, true);
+    this.#eventView.setInt32(EVENT_DATA, fd, true);
+    this.sys.c.epoll_ctl(this.#epoll, op, fd, this.#event);
+  }
+
+  /** Called as a connection's socket closes, before its number can be reused. */
+  forget(connection: EpollConnection): void {
+    this.#connections.delete(connection.fd);
+    if (this.listener.closed && this.#connections.size === 0) this.#poke();
+  }
+
+  #poke(): void {
+    this.sys.c.write(this.#wake, new BigUint64Array([1n]), 8n);
+  }
+
+  async run(): Promise<void> {
+    const events = new Uint8Array(EVENT_SIZE * MAX_EVENTS);
+    const view = new DataView(events.buffer);
+    let failures = 0;
+    while (!(this.listener.closed && this.#connections.size === 0)) {
+      const n = await this.sys.c.epoll_wait(this.#epoll, events, MAX_EVENTS, -1);
+      if (n < 0) {
+        // Only EINTR is expected; anything else would repeat, so give up after a few.
+        if (++failures > 100) throw new Error("epoll_wait keeps failing");
+        continue;
+      }
+      failures = 0;
+      for (let i = 0; i < n; i++) {
+        const flags = view.getUint32(i * EVENT_SIZE, true);
+        const fd = view.getInt32(i * EVENT_SIZE + EVENT_DATA, true);
+        // A closed listener's number may already belong to a new connection.
+        const connection = this.#connections.get(fd);
+        if (connection !== undefined) connection.ready(flags);
+        else if (fd === this.#wake) this.sys.c.read(this.#wake, new BigUint64Array(1), 8n);
+        else if (fd === this.listener.fd && !this.listener.closed) this.#acceptAll();
+      }
+    }
+    clearTimeout(this.#acceptTimer);
+    this.sys.c.close(this.#wake);
+    this.sys.c.close(this.#epoll);
+    this.sys.lib.close();
+  }
+
+  #acceptAll(): void {
+    const sys = this.sys;
+    const addr = new Uint8Array(28);
+    const length = new Uint32Array(1);
+    for (let i = 0; i < ACCEPTS_PER_EVENT; i++) {
+      length[0] = addr.length;
+      const fd = sys.c.accept4(this.listener.fd, addr, length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd < 0) {
+        const errno = sys.errno;
+        if (errno === EAGAIN) return;
+        if (errno === EINTR || errno === ECONNABORTED) continue;
+        // Out of file descriptors (EMFILE) or memory: serve who is here, accept again shortly.
+        this.#acceptBackoff = nextAcceptBackoff(this.#acceptBackoff);
+        this.chat.log("accept failed", {
+          error: String(sys.error("accept", errno)),
+          retryMs: this.#acceptBackoff,
+        });
+        this.control(EPOLL_CTL_DEL, this.listener.fd, 0);
+        this.#acceptTimer = setTimeout(() => {
+          if (!this.listener.closed) this.control(EPOLL_CTL_ADD, this.listener.fd, EPOLLIN);
+        }, this.#acceptBackoff);
+        return;
+      }
+      this.#acceptBackoff = 0;
+      this.#open(fd, sys.address(addr));
+    }
+  }
+
+  #open(fd: number, remote: Deno.NetAddr): void {
+    const { peer, address } = peerOf(remote);
+    const connection = new EpollConnection(this, fd, peer, address);
+    const refusal = this.chat.admit(connection.address);
+    if (refusal !== null) {
+      this.chat.log("refused", { peer, why: refusal });
+      const line = refusalLine(refusal);
+      this.sys.c.send(fd, line, BigInt(line.length), MSG_NOSIGNAL); // best effort: the socket is new
+      this.sys.c.close(fd);
+      return;
+    }
+    this.sys.setOption(fd, IPPROTO_TCP, TCP_NODELAY, 1);
+    this.sys.setOption(fd, SOL_SOCKET, SO_KEEPALIVE, 1);
+    this.#connections.set(fd, connection);
+    this.control(EPOLL_CTL_ADD, fd, EPOLLIN);
+    connection.session = this.chat.open(connection);
+    connection.input = new ConnectionInput(this.chat.config.maxLine, connection.session);
+  }
+}
+
+/**
+ * Serves the chat on an epoll listener until the listener is closed and every connection has
+ * ended.
+ */
+export async function serveEpoll(chat: Chat, listener: EpollListener): Promise<void> {
+  await new EventLoop(chat, listener).run();
+}

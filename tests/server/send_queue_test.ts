@@ -1,0 +1,161 @@
+import assert from "node:assert/strict";
+import { SendQueue } from "../../lib/server/send_queue.ts";
+
+const encode = (text: string) => new TextEncoder().encode(text);
+
+/** Resolves on the next turn of the event loop, after what setImmediate scheduled. */
+const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+Deno.test("everything queued in one turn goes out in one write", async () => {
+  const writes: string[] = [];
+  const queue = new SendQueue(
+    {
+      write(bytes) {
+        writes.push(new TextDecoder().decode(bytes));
+        return Promise.resolve(bytes.length);
+      },
+    },
+    1000,
+    { queueFailed: () => {} },
+  );
+  queue.push(encode("a"));
+  await Promise.resolve(); // still the same turn: no write yet
+  queue.push(encode("b"));
+  queue.push(encode("c"));
+  await queue.drained();
+  assert.deepEqual(writes, ["abc"]);
+});
+
+Deno.test("chunks queued while a write is in flight go out together in the next write", async () => {
+  const writes: string[] = [];
+  let release: (() => void) | undefined;
+  const queue = new SendQueue(
+    {
+      async write(bytes) {
+        writes.push(new TextDecoder().decode(bytes));
+        if (writes.length === 1) await new Promise<void>((resolve) => release = resolve);
+        return bytes.length;
+      },
+    },
+    1000,
+    { queueFailed: () => {} },
+  );
+  queue.push(encode("a"));
+  while (!release) await nextTurn();
+  queue.push(encode("b"));
+  queue.push(encode("c"));
+  release();
+  await queue.drained();
+  assert.deepEqual(writes, ["a", "bc"]);
+});
+
+Deno.test("a partial write is completed", async () => {
+  const written: number[] = [];
+  const queue = new SendQueue(
+    {
+      write(bytes) {
+        written.push(...bytes.subarray(0, 2));
+        return Promise.resolve(Math.min(2, bytes.length));
+      },
+    },
+    1000,
+    { queueFailed: () => {} },
+  );
+  queue.push(encode("hello"));
+  await queue.drained();
+  assert.deepEqual(new TextDecoder().decode(new Uint8Array(written)), "hello");
+});
+
+Deno.test("a queue past its bound fails once and takes nothing more", async () => {
+  const failures: string[] = [];
+  let release: (() => void) | undefined;
+  const queue = new SendQueue(
+    {
+      async write(bytes) {
+        await new Promise<void>((resolve) => release = resolve);
+        return bytes.length;
+      },
+    },
+    10,
+    { queueFailed: (failure) => failures.push(failure.reason) },
+  );
+  assert.deepEqual(queue.push(encode("12345")), true);
+  while (!release) await nextTurn();
+  assert.deepEqual(queue.push(encode("1234567890")), true, "the in-flight write does not count");
+  assert.deepEqual(queue.push(encode("x")), false);
+  assert.deepEqual(queue.push(encode("y")), false);
+  assert.deepEqual(failures, ["overflow"]);
+  release!();
+  await queue.drained();
+});
+
+Deno.test("a failing write fails the queue and wakes whoever waits for it to drain", async () => {
+  const failures: string[] = [];
+  const queue = new SendQueue({ write: () => Promise.reject(new Error("reset")) }, 100, {
+    queueFailed: (failure) => failures.push(failure.reason),
+  });
+  queue.push(encode("x"));
+  await queue.drained();
+  assert.deepEqual(failures, ["write-failed"]);
+  assert.deepEqual(queue.failed, true);
+});
+
+Deno.test("readers that never drain do not hold up everyone else's writes", async () => {
+  // More stuck sockets than writes may be in flight at once, queued ahead of the healthy ones.
+  const stuck = Array.from(
+    { length: 700 },
+    () =>
+      new SendQueue({ write: () => new Promise<number>(() => {}) }, 1000, {
+        queueFailed: () => {},
+      }),
+  );
+  const written: string[] = [];
+  const healthy = Array.from(
+    { length: 5 },
+    (_, i) =>
+      new SendQueue(
+        {
+          write(bytes) {
+            written.push(`${i}:${new TextDecoder().decode(bytes)}`);
+            return Promise.resolve(bytes.length);
+          },
+        },
+        1000,
+        { queueFailed: () => {} },
+      ),
+  );
+  for (const queue of [...stuck, ...healthy]) queue.push(encode("x"));
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const giveUp = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error("the healthy queues were never written")), 5000);
+  });
+  try {
+    await Promise.race([Promise.all(healthy.map((queue) => queue.drained())), giveUp]);
+  } finally {
+    clearTimeout(timer);
+  }
+  assert.deepEqual(written.sort(), ["0:x", "1:x", "2:x", "3:x", "4:x"]);
+  assert.equal(stuck.every((queue) => queue.queued === 0), true, "stuck writes were started");
+});
+
+Deno.test("a round of thousands of queues writes every one of them", async () => {
+  let writes = 0;
+  const queues = Array.from(
+    { length: 3000 },
+    () =>
+      new SendQueue(
+        {
+          async write(bytes) {
+            await nextTurn();
+            writes++;
+            return bytes.length;
+          },
+        },
+        1000,
+        { queueFailed: () => {} },
+      ),
+  );
+  for (const queue of queues) queue.push(encode("line\n"));
+  await Promise.all(queues.map((queue) => queue.drained()));
+  assert.equal(writes, 3000);
+});
