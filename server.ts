@@ -13,14 +13,26 @@ import { Chat } from "./lib/server/chat.ts";
 import { parseServerArgs, type ServerConfig } from "./lib/server/config.ts";
 import { type Logger, stderrLogger } from "./lib/server/log.ts";
 import { startHashThreadEarly } from "./lib/server/password_hash.ts";
+import { WriteScheduler } from "./lib/server/send_queue.ts";
 import { Store } from "./lib/server/store.ts";
-import { EpollListener, serveEpoll } from "./lib/server/transports/epoll.ts";
-import { serveTcp } from "./lib/server/transports/tcp.ts";
+import { EpollTransport } from "./lib/server/transports/epoll.ts";
+import { HttpTransport } from "./lib/server/transports/http.ts";
+import { TcpTransport } from "./lib/server/transports/tcp.ts";
+import { TlsTransport } from "./lib/server/transports/tls.ts";
+import { CertificateError, type TlsFiles } from "./lib/server/transports/tls_listener.ts";
+import { hostPort, type Transport, type TransportKind } from "./lib/server/transports/transport.ts";
 
-/** A running server: its address and how to stop it. */
+/** A running server: where it listens and how to stop it. */
 export interface RunningServer {
   chat: Chat;
+  /** The line protocol's TCP address. */
   addr: Deno.NetAddr;
+  /** Every listener, in the order they were opened (tcp, then tls and http when on). */
+  transports: Transport[];
+  /** The port of the listener of that kind, if there is one. */
+  port(kind: TransportKind): number | undefined;
+  /** Re-reads the TLS certificate (SIGHUP); rejects, the old one kept, if the new one is bad. */
+  reload(): Promise<void>;
   /** Tells everyone, drains, closes every connection and the store. */
   shutdown(why?: string): Promise<void>;
   /** Resolves when the server has stopped serving. */
@@ -32,8 +44,8 @@ export interface RunningServer {
  *
  * @example
  * ```ts
- * const server = await startServer({ ...DEFAULT_CONFIG, port: 0 });
- * console.log(server.addr.port);
+ * const server = await startServer({ ...DEFAULT_CONFIG, port: 0, httpPort: 0 });
+ * console.log(server.addr.port, server.port("http"));
  * await server.shutdown();
  * ```
  */
@@ -50,9 +62,9 @@ export async function startServer(
     maxOfflinePerUser: config.maxOffline,
     log: (msg) => log(msg),
   });
-  let listener: Listener;
+  let transports: Transport[];
   try {
-    listener = listen(config, log);
+    transports = await openTransports(config, log);
   } catch (error) {
     store.close();
     throw error;
@@ -60,51 +72,103 @@ export async function startServer(
   // Made once listening succeeded: a chat has timers that only a shutdown stops.
   const chat = new Chat({ config, accounts, store, log });
   startHashThreadEarly();
-  const addr = listener.addr;
-  const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
-  log(`listening on ${host}:${addr.port}`, {
-    users: config.usersFile,
-    data: config.dataDir,
-    io: config.io,
-  });
-  const finished = listener instanceof EpollListener
-    ? serveEpoll(chat, listener)
-    : serveTcp(chat, listener);
+  for (const transport of transports) {
+    log(`listening ${transport.kind} ${hostPort(transport.addr)}`, {
+      ...(transport.kind === "tcp"
+        ? { users: config.usersFile, data: config.dataDir, io: config.io }
+        : {}),
+    });
+  }
+  const finished = Promise.all(transports.map((transport) => transport.serve(chat))).then(() => {});
   let stopping: Promise<void> | undefined;
   const shutdown = (why?: string) =>
     stopping ??= (async () => {
       log("shutting down", { why });
-      try {
-        listener.close();
-      } catch {
-        // already closed
-      }
+      for (const transport of transports) transport.close();
       await chat.shutdown(why);
       await finished;
       await accounts.flush();
       store.close();
       log("stopped");
     })();
-  return { chat, addr, shutdown, finished };
+  const reload = async () => {
+    for (const transport of transports) {
+      if (!transport.reload) continue;
+      await transport.reload();
+      log(`reloaded the certificate of ${transport.kind} ${hostPort(transport.addr)}`);
+    }
+  };
+  const port = (kind: TransportKind) => transports.find((t) => t.kind === kind)?.addr.port;
+  return { chat, addr: transports[0]!.addr, transports, port, reload, shutdown, finished };
 }
 
-type Listener = Deno.TcpListener | EpollListener;
+/**
+ * Opens every configured listener: the line protocol over TCP (with the configured socket
+ * driver), over TLS when a certificate is given, and HTTP (HTTPS with a certificate) unless turned
+ * off. If one cannot open, those already open are closed and the error is thrown.
+ */
+async function openTransports(config: ServerConfig, log: Logger): Promise<Transport[]> {
+  const transports: Transport[] = [];
+  // The transports on Deno's sockets share one write pacing (its cost is per process).
+  const scheduler = new WriteScheduler();
+  const tls: TlsFiles | undefined = config.tlsCert !== null && config.tlsKey !== null
+    ? { certFile: config.tlsCert, keyFile: config.tlsKey }
+    : undefined;
+  try {
+    transports.push(
+      await onHost(
+        config,
+        log,
+        (host) =>
+          config.io === "epoll"
+            ? EpollTransport.listen(host, config.port)
+            : TcpTransport.listen(scheduler, host, config.port),
+      ),
+    );
+    if (tls) {
+      transports.push(
+        await onHost(
+          config,
+          log,
+          (host) => TlsTransport.listen(scheduler, host, config.tlsPort, tls),
+        ),
+      );
+    }
+    if (config.httpPort !== null) {
+      const port = config.httpPort;
+      transports.push(
+        await onHost(
+          config,
+          log,
+          (host) => HttpTransport.listen(config, scheduler, host, port, tls),
+        ),
+      );
+    }
+  } catch (error) {
+    for (const transport of transports) transport.close();
+    throw error;
+  }
+  return transports;
+}
 
 /**
- * Listens on the configured host and port, with the configured socket driver. The default host
- * `::` takes IPv6 and IPv4 alike; on a machine without IPv6 it falls back to `0.0.0.0`.
+ * Listens on the configured host. The default host `::` takes IPv6 and IPv4 alike; on a machine
+ * without IPv6 it falls back to `0.0.0.0`.
  */
-function listen(config: ServerConfig, log: Logger): Listener {
-  const open = (hostname: string): Listener =>
-    config.io === "epoll"
-      ? EpollListener.open(hostname, config.port)
-      : Deno.listen({ hostname, port: config.port });
+async function onHost(
+  config: ServerConfig,
+  log: Logger,
+  open: (host: string) => Transport | Promise<Transport>,
+): Promise<Transport> {
   try {
-    return open(config.host);
+    return await open(config.host);
   } catch (error) {
-    if (config.host !== "::" || error instanceof Deno.errors.AddrInUse) throw error;
+    if (
+      config.host !== "::" || error instanceof Deno.errors.AddrInUse ||
+      error instanceof CertificateError
+    ) throw error;
     log("IPv6 is not available; listening on IPv4 only", { error: String(error) });
-    return open("0.0.0.0");
+    return await open("0.0.0.0");
   }
 }
 
@@ -154,6 +218,14 @@ async function main(): Promise<void> {
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     Deno.addSignalListener(signal, () => onSignal(signal));
   }
+  // SIGHUP re-reads the certificate; a bad new one is logged and the old one kept.
+  Deno.addSignalListener("SIGHUP", () => {
+    server.reload().catch((error) => {
+      stderrLogger("reload failed; the old certificate stays in use", {
+        error: String(error.message),
+      });
+    });
+  });
   await server.finished;
 }
 

@@ -385,12 +385,14 @@ async function startParley(name: ServerName, options: StartOptions): Promise<Run
       "--quiet",
       "--io",
       name === "parley-epoll" ? "epoll" : "runtime",
+      "--http-port",
+      "off",
       ...(options.parleyArgs ?? []),
     ];
     let resolvePort: (port: number) => void = () => {};
     const portSeen = new Promise<number>((resolve) => resolvePort = resolve);
     const spawned = spawn(wrapCommand(options.cpu, args), dir, options.logFile, (line) => {
-      const match = /listening on (?:\[[^\]]*\]|[^\s:]+):(\d+)/.exec(line);
+      const match = /listening tcp (?:\[[^\]]*\]|[^\s:]+):(\d+)/.exec(line);
       if (match) resolvePort(Number(match[1]));
     });
     const port = await within(

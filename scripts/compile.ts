@@ -32,8 +32,10 @@ export const TARGETS = [
       "--allow-env",
       "--allow-sys",
       "--allow-ffi",
+      // SO_REUSEPORT, so a renewed TLS certificate takes over its port without a gap.
+      "--unstable-net",
     ],
-    include: ["lib/server/hash_worker.ts"],
+    include: ["lib/server/hash_worker.ts", "web/public"],
   },
   {
     entry: "client.ts",

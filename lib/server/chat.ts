@@ -18,9 +18,9 @@ import { EncodedEvent, type NoticeKind } from "../shared/protocol.ts";
 import type { Room } from "./room.ts";
 import { Rooms } from "./rooms.ts";
 import { sanitizeText } from "../shared/sanitize.ts";
-import { type Connection, type IncomingLine, Session, type SessionOptions } from "./session.ts";
+import type { Connection } from "./connection.ts";
+import { type IncomingLine, Session, type SessionOptions } from "./session.ts";
 import type { Store } from "./store.ts";
-import { TELNET_ECHO_ON } from "./transports/telnet_filter.ts";
 import { User } from "./user.ts";
 
 /** How a session ends. */
@@ -152,7 +152,7 @@ export class Chat {
     if (session.awaitingPassword !== null) {
       const name = session.awaitingPassword;
       session.awaitingPassword = null;
-      session.sendRaw(TELNET_ECHO_ON);
+      session.setEcho(true);
       return this.#runCommand(session, "login", [name, line.trim()]);
     }
     const parsed = this.commands.parse(line);

@@ -5,7 +5,13 @@
  * @module
  */
 
+import { isIP } from "node:net";
 import { parseArgs } from "node:util";
+
+/** Whether `text` is an IPv4 or IPv6 address. */
+function isIpAddress(text: string): boolean {
+  return isIP(text) !== 0;
+}
 
 /** Every setting of the server. */
 export interface ServerConfig {
@@ -53,6 +59,23 @@ export interface ServerConfig {
   quiet: boolean;
   /** How sockets are driven: Deno's own (`runtime`) or epoll through FFI (`epoll`, Linux). */
   io: IoMode;
+  /** PEM certificate chain and key: both set turns TLS on (the TLS listener, HTTPS). */
+  tlsCert: string | null;
+  tlsKey: string | null;
+  /** The line protocol over TLS (with a certificate only). */
+  tlsPort: number;
+  /** Web page and WebSocket (`/ws`); null: no HTTP listener. */
+  httpPort: number | null;
+  /** The folder the web page's files are served from. */
+  webRoot: string;
+  /** Seconds a TLS handshake, or an HTTP request's head, may take. */
+  handshakeTimeout: number;
+  /** Seconds between WebSocket pings; a client that has not answered the last one by then is cut. */
+  wsPing: number;
+  /** Origins (besides this server's own pages) whose pages may open `/ws`; `*` for any. */
+  wsOrigins: string[];
+  /** Reverse proxies whose `X-Forwarded-For` is believed (IP addresses). */
+  trustedProxies: string[];
 }
 
 /** The socket drivers the server has (docs/performance.md compares them). */
@@ -89,6 +112,15 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = {
   shutdownDrainSeconds: 2,
   quiet: false,
   io: "runtime",
+  tlsCert: null,
+  tlsKey: null,
+  tlsPort: 4443,
+  httpPort: 8080,
+  webRoot: "web/public",
+  handshakeTimeout: 10,
+  wsPing: 30,
+  wsOrigins: [],
+  trustedProxies: [],
 };
 
 /** One command-line flag: its setting, its meaning and the smallest value it takes. */
@@ -99,7 +131,14 @@ interface NumberFlag {
 }
 
 const NUMBER_FLAGS: Record<string, NumberFlag> = {
-  "port": { key: "port", help: "TCP port (0 picks a free one)", min: 0 },
+  "port": { key: "port", help: "TCP port of the line protocol (0 picks a free one)", min: 0 },
+  "tls-port": { key: "tlsPort", help: "TLS port of the line protocol (with --tls-cert)", min: 0 },
+  "handshake-timeout": {
+    key: "handshakeTimeout",
+    help: "seconds a TLS handshake or an HTTP request head may take",
+    min: 1,
+  },
+  "ws-ping": { key: "wsPing", help: "seconds between WebSocket keepalive pings", min: 1 },
   "pbkdf2-iterations": {
     key: "pbkdf2Iterations",
     help: "PBKDF2 iterations for hashes made from now on",
@@ -169,6 +208,15 @@ export function usage(): string {
     ["--data DIR", `data directory (default ${DEFAULT_CONFIG.dataDir})`],
     ["--quiet", "no per-connection log lines"],
     ["--io runtime|epoll", "sockets by Deno (default) or by epoll via FFI (Linux, --allow-ffi)"],
+    ["--tls-cert FILE", "PEM certificate chain: turns on TLS (with --tls-key); re-read on SIGHUP"],
+    ["--tls-key FILE", "PEM private key of --tls-cert"],
+    [
+      "--http-port N|off",
+      `web page and WebSocket at /ws (default ${DEFAULT_CONFIG.httpPort}; HTTPS with --tls-cert)`,
+    ],
+    ["--web-root DIR", `the web page's files (default ${DEFAULT_CONFIG.webRoot})`],
+    ["--ws-origins LIST", "comma-separated origins whose pages may open /ws as well (* for any)"],
+    ["--trusted-proxy LIST", "comma-separated proxy addresses whose X-Forwarded-For is believed"],
     ...Object.entries(NUMBER_FLAGS).map(([name, flag]): [string, string] => [
       `--${name} N`,
       `${flag.help} (default ${DEFAULT_CONFIG[flag.key]})`,
@@ -198,6 +246,12 @@ export function parseServerArgs(args: string[]): ConfigResult {
     data: { type: "string" },
     quiet: { type: "boolean" },
     io: { type: "string" },
+    "tls-cert": { type: "string" },
+    "tls-key": { type: "string" },
+    "http-port": { type: "string" },
+    "web-root": { type: "string" },
+    "ws-origins": { type: "string" },
+    "trusted-proxy": { type: "string" },
     help: { type: "boolean" },
   };
   for (const name of Object.keys(NUMBER_FLAGS)) options[name] = { type: "string" };
@@ -229,6 +283,42 @@ export function parseServerArgs(args: string[]): ConfigResult {
     }
     (config as unknown as Record<string, number>)[flag.key] = value;
   }
-  if (config.port > 65535) return { ok: false, error: `--port must be at most 65535` };
+  if (typeof values["tls-cert"] === "string") config.tlsCert = values["tls-cert"];
+  if (typeof values["tls-key"] === "string") config.tlsKey = values["tls-key"];
+  if ((config.tlsCert === null) !== (config.tlsKey === null)) {
+    return { ok: false, error: "--tls-cert and --tls-key go together" };
+  }
+  const http = values["http-port"];
+  if (typeof http === "string") {
+    if (http === "off") config.httpPort = null;
+    else if (/^\d+$/.test(http)) config.httpPort = Number(http);
+    else return { ok: false, error: `--http-port takes a port number or off, not "${http}"` };
+  }
+  if (typeof values["web-root"] === "string") config.webRoot = values["web-root"];
+  const list = (value: unknown) =>
+    typeof value === "string" ? value.split(",").map((item) => item.trim()).filter(Boolean) : [];
+  config.wsOrigins = list(values["ws-origins"]);
+  config.trustedProxies = list(values["trusted-proxy"]);
+  for (const proxy of config.trustedProxies) {
+    if (!isIpAddress(proxy)) {
+      return { ok: false, error: `--trusted-proxy takes IP addresses, not "${proxy}"` };
+    }
+  }
+  for (const origin of config.wsOrigins) {
+    if (origin !== "*" && !/^https?:\/\/[^/\s]+$/.test(origin)) {
+      return {
+        ok: false,
+        error: `--ws-origins takes origins like https://chat.example (or *), not "${origin}"`,
+      };
+    }
+  }
+  for (
+    const [flag, port] of [["port", config.port], ["tls-port", config.tlsPort], [
+      "http-port",
+      config.httpPort ?? 0,
+    ]] as const
+  ) {
+    if (port > 65535) return { ok: false, error: `--${flag} must be at most 65535` };
+  }
   return { ok: true, config };
 }

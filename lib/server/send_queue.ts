@@ -11,9 +11,12 @@
  * @module
  */
 
-/** Where a queue writes: a socket (whose `write` may write only part of the buffer). */
+/**
+ * Where a queue writes: a connection, given whole events (one or more encoded lines) and resolving
+ * once all of them are handed to the network, so each transport frames them its own way.
+ */
 export interface WriteSink {
-  write(bytes: Uint8Array): Promise<number>;
+  send(bytes: Uint8Array): Promise<void>;
 }
 
 /** Why a queue stopped: it overflowed, or the sink failed. */
@@ -32,7 +35,7 @@ export interface QueueOwner {
 /**
  * @example
  * ```ts
- * const queue = new SendQueue(conn, 1 << 20, { queueFailed: () => conn.close() });
+ * const queue = new SendQueue(conn, 1 << 20, { queueFailed: () => conn.close() }, new WriteScheduler());
  * queue.push(new TextEncoder().encode("hello\r\n"));
  * await queue.drained();
  * ```
@@ -46,8 +49,13 @@ export class SendQueue {
   #failed = false;
   #idleWaiters: (() => void)[] | null = null;
 
-  /** `limit` is the most bytes that may wait to be written. */
-  constructor(readonly sink: WriteSink, readonly limit: number, readonly owner: QueueOwner) {}
+  /** `limit` is the most bytes that may wait to be written; `scheduler` paces the writes. */
+  constructor(
+    readonly sink: WriteSink,
+    readonly limit: number,
+    readonly owner: QueueOwner,
+    readonly scheduler: WriteScheduler,
+  ) {}
 
   /** Bytes waiting to be written (not counting the write in flight). */
   get queued(): number {
@@ -71,7 +79,7 @@ export class SendQueue {
     this.#queued += bytes.length;
     if (!this.#writing) {
       this.#writing = true;
-      if (ready.push(this) === 1) scheduleRound();
+      this.scheduler.ready(this);
     }
     return true;
   }
@@ -97,19 +105,15 @@ export class SendQueue {
   }
 
   async #write(buffer: Uint8Array): Promise<void> {
-    const generation = windowGeneration;
+    const generation = this.scheduler.generation;
     try {
-      let offset = 0;
-      while (offset < buffer.length) {
-        offset += await this.sink.write(offset === 0 ? buffer : buffer.subarray(offset));
-      }
+      await this.sink.send(buffer);
     } catch (error) {
       this.#fail({ reason: "write-failed", error });
     }
-    if (this.#first !== null && !this.#failed) {
-      if (ready.push(this) === 1) scheduleRound();
-    } else this.#idle();
-    writeFinished(generation);
+    if (this.#first !== null && !this.#failed) this.scheduler.ready(this);
+    else this.#idle();
+    this.scheduler.writeFinished(generation);
   }
 
   #idle(): void {
@@ -175,69 +179,94 @@ const MAX_ROUND_WAIT_MS = 25;
  */
 const MAX_WRITES_IN_FLIGHT = 300;
 
-/** Queues that got bytes with no write in flight, waiting for the next round. */
-let ready: SendQueue[] = [];
-let lastRoundStart = 0;
-let lastRoundWrites = 0;
-/** The queues of the rounds begun, in order; those from `nextToStart` on wait for a window slot. */
-let started: SendQueue[] = [];
-let nextToStart = 0;
-let inFlight = 0;
 /**
- * Writes count against the window only within their generation. A write that cannot finish (a
- * reader that stopped reading) would otherwise hold its slot until the reader is cut off; so a
- * window that makes no progress for {@link MAX_ROUND_WAIT_MS} starts a new generation and the
- * stalled writes stop counting.
+ * Paces the writes of many queues in rounds, with a bounded window of writes in flight. The
+ * transports that write through Deno's sockets share one (the window is about Deno's cost per
+ * outstanding write, which is process-wide); it holds no state outside itself.
+ *
+ * @example
+ * ```ts
+ * const scheduler = new WriteScheduler();
+ * const queue = new SendQueue(conn, 1 << 20, { queueFailed: () => conn.close() }, scheduler);
+ * ```
  */
-let windowGeneration = 0;
-let writesStarted = 0;
-let stallTimer: ReturnType<typeof setTimeout> | undefined;
+export class WriteScheduler {
+  /** Queues that got bytes with no write in flight, waiting for the next round. */
+  #ready: SendQueue[] = [];
+  #lastRoundStart = 0;
+  #lastRoundWrites = 0;
+  /** The queues of the rounds begun, in order; those from `#nextToStart` on wait for a slot. */
+  #started: SendQueue[] = [];
+  #nextToStart = 0;
+  #inFlight = 0;
+  /**
+   * Writes count against the window only within their generation. A write that cannot finish (a
+   * reader that stopped reading) would otherwise hold its slot until the reader is cut off; so a
+   * window that makes no progress for {@link MAX_ROUND_WAIT_MS} starts a new generation and the
+   * stalled writes stop counting.
+   */
+  #generation = 0;
+  #writesStarted = 0;
+  #stallTimer: ReturnType<typeof setTimeout> | undefined;
 
-function scheduleRound(): void {
-  const wait = Math.min(MAX_ROUND_WAIT_MS, lastRoundWrites * WRITE_COST_MS) -
-    (performance.now() - lastRoundStart);
-  if (wait <= 0) setImmediate(startRound);
-  else setTimeout(startRound, wait);
-}
+  /** The window's generation, which a write records when it starts. */
+  get generation(): number {
+    return this.#generation;
+  }
 
-function startRound(): void {
-  const queues = ready;
-  ready = [];
-  lastRoundStart = performance.now();
-  lastRoundWrites = queues.length;
-  // startWrites empties `started` once every queue in it has begun.
-  if (started.length === 0) started = queues;
-  else for (const queue of queues) started.push(queue);
-  startWrites();
-}
+  /** A queue has bytes and no write in flight: it is started by the next round. */
+  ready(queue: SendQueue): void {
+    if (this.#ready.push(queue) === 1) this.#scheduleRound();
+  }
 
-function startWrites(): void {
-  while (inFlight < MAX_WRITES_IN_FLIGHT && nextToStart < started.length) {
-    if (started[nextToStart++]![FLUSH]()) {
-      inFlight++;
-      writesStarted++;
+  /** A write started in `generation` finished (or failed). */
+  writeFinished(generation: number): void {
+    if (generation !== this.#generation) return;
+    this.#inFlight--;
+    if (this.#nextToStart < this.#started.length) this.#startWrites();
+  }
+
+  #scheduleRound(): void {
+    const wait = Math.min(MAX_ROUND_WAIT_MS, this.#lastRoundWrites * WRITE_COST_MS) -
+      (performance.now() - this.#lastRoundStart);
+    if (wait <= 0) setImmediate(() => this.#startRound());
+    else setTimeout(() => this.#startRound(), wait);
+  }
+
+  #startRound(): void {
+    const queues = this.#ready;
+    this.#ready = [];
+    this.#lastRoundStart = performance.now();
+    this.#lastRoundWrites = queues.length;
+    // #startWrites empties `#started` once every queue in it has begun.
+    if (this.#started.length === 0) this.#started = queues;
+    else for (const queue of queues) this.#started.push(queue);
+    this.#startWrites();
+  }
+
+  #startWrites(): void {
+    const started = this.#started;
+    while (this.#inFlight < MAX_WRITES_IN_FLIGHT && this.#nextToStart < started.length) {
+      if (started[this.#nextToStart++]![FLUSH]()) {
+        this.#inFlight++;
+        this.#writesStarted++;
+      }
+    }
+    if (this.#nextToStart === started.length) {
+      this.#started = [];
+      this.#nextToStart = 0;
+      clearTimeout(this.#stallTimer);
+      this.#stallTimer = undefined;
+    } else if (this.#stallTimer === undefined) {
+      const mark = this.#writesStarted;
+      this.#stallTimer = setTimeout(() => {
+        this.#stallTimer = undefined;
+        if (this.#writesStarted === mark) {
+          this.#generation++;
+          this.#inFlight = 0;
+        }
+        this.#startWrites();
+      }, MAX_ROUND_WAIT_MS);
     }
   }
-  if (nextToStart === started.length) {
-    started = [];
-    nextToStart = 0;
-    clearTimeout(stallTimer);
-    stallTimer = undefined;
-  } else if (stallTimer === undefined) {
-    const mark = writesStarted;
-    stallTimer = setTimeout(() => {
-      stallTimer = undefined;
-      if (writesStarted === mark) {
-        windowGeneration++;
-        inFlight = 0;
-      }
-      startWrites();
-    }, MAX_ROUND_WAIT_MS);
-  }
-}
-
-function writeFinished(generation: number): void {
-  if (generation !== windowGeneration) return;
-  inFlight--;
-  if (nextToStart < started.length) startWrites();
 }

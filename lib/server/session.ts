@@ -17,21 +17,10 @@ import {
   type Presentation,
   type ServerEvent,
 } from "../shared/protocol.ts";
+import type { Connection } from "./connection.ts";
 import { type QueueFailure, type QueueOwner, SendQueue } from "./send_queue.ts";
 import { TokenBucket } from "./token_bucket.ts";
 import type { User } from "./user.ts";
-
-/** What a transport gives the chat for one connection. */
-export interface Connection {
-  /** `address:port` of the other end, for logs. */
-  readonly peer: string;
-  /** The key per-address limits count the other end by (an IPv6 address by its /64). */
-  readonly address: string;
-  /** Writes bytes (maybe only some of them); rejects when the connection is gone. */
-  write(bytes: Uint8Array): Promise<number>;
-  /** Closes the connection; safe to call more than once. */
-  close(): void;
-}
 
 /** A line as the transport delivers it: text, or the report of an overlong line. */
 export type IncomingLine = string | { tooLong: true };
@@ -65,7 +54,7 @@ let nextSessionId = 1;
 export class Session implements QueueOwner {
   readonly id: number = nextSessionId++;
   readonly queue: SendQueue;
-  mode: Presentation = "text";
+  mode: Presentation;
   user: User | null = null;
   guest = false;
   /** In text mode, `login NAME` without a password makes the next line the password. */
@@ -83,7 +72,8 @@ export class Session implements QueueOwner {
 
   constructor(readonly connection: Connection, readonly options: SessionOptions) {
     this.#bucket = new TokenBucket(options.rate, options.burst);
-    this.queue = new SendQueue(connection, options.sendq, this);
+    this.queue = new SendQueue(connection, options.sendq, this, connection.scheduler);
+    this.mode = connection.presentation;
   }
 
   /**
@@ -127,9 +117,13 @@ export class Session implements QueueOwner {
     this.sendEvent({ type: "notice", kind, text, time: new Date(), room });
   }
 
-  /** Queues raw bytes (telnet negotiation). */
-  sendRaw(bytes: Uint8Array): void {
-    if (!this.closed) this.queue.push(bytes);
+  /**
+   * Asks the other end to hide (`false`) or show again (`true`) what its user types, where the
+   * connection can (telnet); elsewhere nothing is sent.
+   */
+  setEcho(visible: boolean): void {
+    const bytes = this.connection.echo?.(visible);
+    if (bytes && !this.closed) this.queue.push(bytes);
   }
 
   /** Takes a line from the transport; it is handled in order, paced by flood control. */

@@ -30,6 +30,7 @@ export function testConfig(dir: string, overrides: Partial<ServerConfig> = {}): 
     loginFailDelay: 0,
     rate: 0,
     io: TEST_IO,
+    httpPort: 0,
     ...overrides,
   };
 }
@@ -92,6 +93,8 @@ export function serverArgs(dir: string, ...extra: string[]): string[] {
     String(TEST_ITERATIONS),
     "--io",
     TEST_IO,
+    "--http-port",
+    "0",
     ...extra,
   ];
 }
@@ -157,6 +160,7 @@ export class ServerProcess implements AsyncDisposable {
       Deno.execPath(),
       "run",
       "--allow-all",
+      "--unstable-net",
       new URL("../../server.ts", import.meta.url).pathname,
       ...args,
     ];
@@ -171,8 +175,8 @@ export class ServerProcess implements AsyncDisposable {
       stderr: "piped",
     }).spawn();
     const server = new ServerProcess(child);
-    const line = await server.waitForLog(/listening on \S+:(\d+)/, 15_000);
-    server.port = Number(/listening on \S+:(\d+)/.exec(line)![1]);
+    const line = await server.waitForLog(/listening tcp \S+:(\d+)/, 15_000);
+    server.port = Number(/listening tcp \S+:(\d+)/.exec(line)![1]);
     return server;
   }
 

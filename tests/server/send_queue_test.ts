@@ -1,18 +1,26 @@
 import assert from "node:assert/strict";
-import { SendQueue } from "../../lib/server/send_queue.ts";
+import { writeAll } from "../../lib/server/connection.ts";
+import { SendQueue, WriteScheduler } from "../../lib/server/send_queue.ts";
 
 const encode = (text: string) => new TextEncoder().encode(text);
+
+/** A queue with a scheduler of its own, as each test's transport would have. */
+const queueOn = (
+  ...args: ConstructorParameters<typeof SendQueue> extends [infer A, infer B, infer C, unknown]
+    ? [A, B, C]
+    : never
+) => new SendQueue(...args, new WriteScheduler());
 
 /** Resolves on the next turn of the event loop, after what setImmediate scheduled. */
 const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 Deno.test("everything queued in one turn goes out in one write", async () => {
   const writes: string[] = [];
-  const queue = new SendQueue(
+  const queue = queueOn(
     {
-      write(bytes) {
+      send(bytes: Uint8Array) {
         writes.push(new TextDecoder().decode(bytes));
-        return Promise.resolve(bytes.length);
+        return Promise.resolve();
       },
     },
     1000,
@@ -29,12 +37,11 @@ Deno.test("everything queued in one turn goes out in one write", async () => {
 Deno.test("chunks queued while a write is in flight go out together in the next write", async () => {
   const writes: string[] = [];
   let release: (() => void) | undefined;
-  const queue = new SendQueue(
+  const queue = queueOn(
     {
-      async write(bytes) {
+      async send(bytes: Uint8Array) {
         writes.push(new TextDecoder().decode(bytes));
         if (writes.length === 1) await new Promise<void>((resolve) => release = resolve);
-        return bytes.length;
       },
     },
     1000,
@@ -49,31 +56,25 @@ Deno.test("chunks queued while a write is in flight go out together in the next 
   assert.deepEqual(writes, ["a", "bc"]);
 });
 
-Deno.test("a partial write is completed", async () => {
+Deno.test("a partial write is completed by writeAll", async () => {
   const written: number[] = [];
-  const queue = new SendQueue(
-    {
-      write(bytes) {
-        written.push(...bytes.subarray(0, 2));
-        return Promise.resolve(Math.min(2, bytes.length));
-      },
+  const stream = {
+    write(bytes: Uint8Array) {
+      written.push(...bytes.subarray(0, 2));
+      return Promise.resolve(Math.min(2, bytes.length));
     },
-    1000,
-    { queueFailed: () => {} },
-  );
-  queue.push(encode("hello"));
-  await queue.drained();
+  };
+  await writeAll(stream, encode("hello"));
   assert.deepEqual(new TextDecoder().decode(new Uint8Array(written)), "hello");
 });
 
 Deno.test("a queue past its bound fails once and takes nothing more", async () => {
   const failures: string[] = [];
   let release: (() => void) | undefined;
-  const queue = new SendQueue(
+  const queue = queueOn(
     {
-      async write(bytes) {
+      async send() {
         await new Promise<void>((resolve) => release = resolve);
-        return bytes.length;
       },
     },
     10,
@@ -91,7 +92,7 @@ Deno.test("a queue past its bound fails once and takes nothing more", async () =
 
 Deno.test("a failing write fails the queue and wakes whoever waits for it to drain", async () => {
   const failures: string[] = [];
-  const queue = new SendQueue({ write: () => Promise.reject(new Error("reset")) }, 100, {
+  const queue = queueOn({ send: () => Promise.reject(new Error("reset")) }, 100, {
     queueFailed: (failure) => failures.push(failure.reason),
   });
   queue.push(encode("x"));
@@ -101,13 +102,15 @@ Deno.test("a failing write fails the queue and wakes whoever waits for it to dra
 });
 
 Deno.test("readers that never drain do not hold up everyone else's writes", async () => {
-  // More stuck sockets than writes may be in flight at once, queued ahead of the healthy ones.
+  // More stuck sockets than writes may be in flight at once, queued ahead of the healthy ones,
+  // all paced by one scheduler as a transport's connections are.
+  const scheduler = new WriteScheduler();
   const stuck = Array.from(
     { length: 700 },
     () =>
-      new SendQueue({ write: () => new Promise<number>(() => {}) }, 1000, {
+      new SendQueue({ send: () => new Promise<void>(() => {}) }, 1000, {
         queueFailed: () => {},
-      }),
+      }, scheduler),
   );
   const written: string[] = [];
   const healthy = Array.from(
@@ -115,13 +118,14 @@ Deno.test("readers that never drain do not hold up everyone else's writes", asyn
     (_, i) =>
       new SendQueue(
         {
-          write(bytes) {
+          send(bytes: Uint8Array) {
             written.push(`${i}:${new TextDecoder().decode(bytes)}`);
-            return Promise.resolve(bytes.length);
+            return Promise.resolve();
           },
         },
         1000,
         { queueFailed: () => {} },
+        scheduler,
       ),
   );
   for (const queue of [...stuck, ...healthy]) queue.push(encode("x"));
@@ -140,19 +144,20 @@ Deno.test("readers that never drain do not hold up everyone else's writes", asyn
 
 Deno.test("a round of thousands of queues writes every one of them", async () => {
   let writes = 0;
+  const scheduler = new WriteScheduler();
   const queues = Array.from(
     { length: 3000 },
     () =>
       new SendQueue(
         {
-          async write(bytes) {
+          async send() {
             await nextTurn();
             writes++;
-            return bytes.length;
           },
         },
         1000,
         { queueFailed: () => {} },
+        scheduler,
       ),
   );
   for (const queue of queues) queue.push(encode("line\n"));

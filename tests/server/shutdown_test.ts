@@ -155,7 +155,7 @@ Deno.test({
       await until(
         async () => {
           const text = await Deno.readTextFile(log).catch(() => "");
-          port = Number(/listening on \S+:(\d+)/.exec(text)?.[1] ?? 0);
+          port = Number(/listening tcp \S+:(\d+)/.exec(text)?.[1] ?? 0);
           return port > 0;
         },
         15_000,

@@ -8,7 +8,6 @@ import { fail } from "../command_table.ts";
 import { isValidPassword } from "../password_hash.ts";
 import { USER_NAME_PATTERN } from "../../shared/protocol.ts";
 import type { Session } from "../session.ts";
-import { TELNET_ECHO_OFF } from "../transports/telnet_filter.ts";
 import type { Command, CommandContext } from "./context.ts";
 
 function seconds(ms: number): number {
@@ -77,7 +76,7 @@ const login: Command = {
       if (session.mode === "json") return fail("BAD_FORMAT", "usage: login <user> <password>");
       session.awaitingPassword = name!;
       session.reply("login", `password for ${name} (typing is hidden):`);
-      session.sendRaw(TELNET_ECHO_OFF);
+      session.setEcho(false);
       return;
     }
     const key = name!.toLowerCase();
@@ -193,6 +192,9 @@ const mode: Command = {
     const wanted = choice!.toLowerCase();
     if (wanted !== "text" && wanted !== "json") {
       return fail("BAD_FORMAT", "usage: mode <text|json>");
+    }
+    if (session.connection.fixedPresentation && wanted !== session.mode) {
+      return fail("BAD_FORMAT", `this connection speaks ${session.mode} only`);
     }
     session.mode = wanted;
     session.reply("mode", `mode ${wanted}`, { mode: wanted });

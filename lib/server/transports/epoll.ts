@@ -9,8 +9,11 @@
  */
 
 import type { Chat } from "../chat.ts";
-import type { Connection, Session } from "../session.ts";
-import { ConnectionInput, nextAcceptBackoff, peerOf, refusalLine } from "./transport.ts";
+import { type Connection, writeAll } from "../connection.ts";
+import { WriteScheduler } from "../send_queue.ts";
+import type { Session } from "../session.ts";
+import { LineInput, telnetEcho } from "./line_connection.ts";
+import { admit, nextAcceptBackoff, peerOf, type Transport } from "./transport.ts";
 
 /** Bytes read from a socket at once, into a buffer all connections share. */
 const READ_BUFFER = 64 * 1024;
@@ -160,7 +163,7 @@ export class EpollListener {
   readonly fd: number;
   readonly addr: Deno.NetAddr;
   #closed = false;
-  /** Set by {@link serveEpoll}: what closing must wake. */
+  /** Set by the event loop serving it: what closing must wake. */
   onClose: (() => void) | null = null;
 
   private constructor(sys: System, fd: number, addr: Deno.NetAddr) {
@@ -219,8 +222,11 @@ export class EpollListener {
 
 /** One accepted socket as the chat's {@link Connection}. */
 class EpollConnection implements Connection {
+  readonly kind = "tcp";
+  readonly presentation = "text";
+  readonly fixedPresentation = false;
   session!: Session;
-  input!: ConnectionInput;
+  input!: LineInput;
   #closed = false;
   #ended = false;
   #readPaused = false;
@@ -235,6 +241,19 @@ class EpollConnection implements Connection {
     readonly address: string,
   ) {}
 
+  get scheduler(): WriteScheduler {
+    return this.loop.scheduler;
+  }
+
+  send(bytes: Uint8Array): Promise<void> {
+    return writeAll(this, bytes);
+  }
+
+  echo(visible: boolean): Uint8Array {
+    return telnetEcho(visible);
+  }
+
+  /** Writes what the kernel takes now, or waits until the socket is writable. */
   write(bytes: Uint8Array): Promise<number> {
     if (this.#closed) return Promise.reject(new Deno.errors.BadResource("connection closed"));
     const n = this.#send(bytes);
@@ -351,6 +370,8 @@ class EpollConnection implements Connection {
 class EventLoop {
   readonly sys: System;
   readonly readBuffer = new Uint8Array(READ_BUFFER);
+  /** This driver's own write pacing, apart from the runtime transports'. */
+  readonly scheduler = new WriteScheduler();
   readonly #epoll: number;
   readonly #wake: number;
   readonly #connections = new Map<number, EpollConnection>();
@@ -444,10 +465,9 @@ class EventLoop {
   #open(fd: number, remote: Deno.NetAddr): void {
     const { peer, address } = peerOf(remote);
     const connection = new EpollConnection(this, fd, peer, address);
-    const refusal = this.chat.admit(connection.address);
-    if (refusal !== null) {
-      this.chat.log("refused", { peer, why: refusal });
-      const line = refusalLine(refusal);
+    const admitted = admit(this.chat, connection);
+    if ("refusal" in admitted) {
+      const line = admitted.refusal;
       this.sys.c.send(fd, line, BigInt(line.length), MSG_NOSIGNAL); // best effort: the socket is new
       this.sys.c.close(fd);
       return;
@@ -456,15 +476,41 @@ class EventLoop {
     this.sys.setOption(fd, SOL_SOCKET, SO_KEEPALIVE, 1);
     this.#connections.set(fd, connection);
     this.control(EPOLL_CTL_ADD, fd, EPOLLIN);
-    connection.session = this.chat.open(connection);
-    connection.input = new ConnectionInput(this.chat.config.maxLine, connection.session);
+    connection.session = admitted.session;
+    connection.input = new LineInput(this.chat.config.maxLine, connection.session);
   }
 }
 
 /**
- * Serves the chat on an epoll listener until the listener is closed and every connection has
- * ended.
+ * The TCP transport driven by epoll: the same line protocol as the TCP transport.
+ *
+ * @example
+ * ```ts
+ * const epoll = EpollTransport.listen("127.0.0.1", 0);
+ * const serving = epoll.serve(chat);
+ * // later: epoll.close(); await serving;
+ * ```
  */
-export async function serveEpoll(chat: Chat, listener: EpollListener): Promise<void> {
-  await new EventLoop(chat, listener).run();
+export class EpollTransport implements Transport {
+  readonly kind = "tcp";
+
+  private constructor(readonly listener: EpollListener) {}
+
+  /** Listens on `host:port` (an IP address; port 0 picks a free one). */
+  static listen(host: string, port: number): EpollTransport {
+    return new EpollTransport(EpollListener.open(host, port));
+  }
+
+  get addr(): Deno.NetAddr {
+    return this.listener.addr;
+  }
+
+  /** Serves until the listener is closed and every connection has ended. */
+  async serve(chat: Chat): Promise<void> {
+    await new EventLoop(chat, this.listener).run();
+  }
+
+  close(): void {
+    this.listener.close();
+  }
 }
