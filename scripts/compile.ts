@@ -35,7 +35,7 @@ export const TARGETS = [
       // SO_REUSEPORT, so a renewed TLS certificate takes over its port without a gap.
       "--unstable-net",
     ],
-    include: ["lib/server/hash_worker.ts", "web/public"],
+    include: ["lib/server/hash_worker.ts"],
   },
   {
     entry: "client.ts",

@@ -1,12 +1,14 @@
 /**
- * A test client that talks to the server over a real TCP socket as a telnet user (text mode) or a
- * program (JSON mode) would, and waits for lines with a deadline instead of sleeping.
+ * A test client that talks to the server over a real socket — TCP, TLS or WebSocket — as a telnet
+ * user (text mode) or a program (JSON mode) would, and waits for lines with a deadline instead of
+ * sleeping.
  *
  * @module
  */
 
 import { parseWireEvent, type WireEvent } from "../../lib/shared/protocol.ts";
 import { Wakeup } from "./wakeup.ts";
+import { dial, type Via, WebSocketWire, type Wire } from "./wires.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -34,26 +36,28 @@ export class LineClient {
   readonly #received = new Wakeup();
   readonly #reading: Promise<void>;
 
-  private constructor(readonly conn: Deno.TcpConn) {
+  private constructor(readonly conn: Wire) {
     this.#reading = this.#readLoop();
   }
 
-  /** Connects to the server on loopback. */
-  static async connect(port: number, hostname = "127.0.0.1"): Promise<LineClient> {
-    return new LineClient(await Deno.connect({ hostname, port }));
+  /** Connects to the server on loopback (a port: the line protocol over TCP). */
+  static async connect(to: number | Via, hostname = "127.0.0.1"): Promise<LineClient> {
+    return new LineClient(
+      await dial(typeof to === "number" ? { kind: "tcp", port: to, hostname } : to),
+    );
   }
 
   /** Connects and switches to JSON mode (the mode reply is consumed). */
-  static async connectJson(port: number): Promise<LineClient> {
-    const client = await LineClient.connect(port);
+  static async connectJson(to: number | Via): Promise<LineClient> {
+    const client = await LineClient.connect(to);
     await client.send("mode json");
     await client.nextEvent((e) => e.type === "reply" && e.command === "mode");
     return client;
   }
 
   /** Connects, switches to JSON mode and logs in; resolves with the login reply. */
-  static async json(port: number, user: string, password: string): Promise<LineClient> {
-    const client = await LineClient.connectJson(port);
+  static async json(to: number | Via, user: string, password: string): Promise<LineClient> {
+    const client = await LineClient.connectJson(to);
     await client.send(`login ${user} ${password}`);
     const reply = await client.nextEvent((e) => e.command === "login" || e.type === "error");
     if (reply.type === "error") throw new Error(`login ${user} failed: ${reply.text}`);
@@ -159,6 +163,11 @@ export class LineClient {
     return this.lines.slice(-15).join("\n");
   }
 
+  /** The close code and reason a WebSocket server sent (null before, or on other wires). */
+  get closeEvent(): { code: number; reason: string } | null {
+    return this.conn instanceof WebSocketWire ? this.conn.closeEvent : null;
+  }
+
   /** Closes the socket and waits for the read loop to end. */
   async close(): Promise<void> {
     try {
@@ -167,6 +176,7 @@ export class LineClient {
       // already closed
     }
     await this.#reading;
+    if (this.conn instanceof WebSocketWire) await this.conn.closed();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
