@@ -115,6 +115,7 @@ export class RawWebSocket implements Wire {
   /** Whether pings are answered (off: a client that never answers one). */
   answerPings = true;
   #pending: Uint8Array = new Uint8Array();
+  #cursor = 0;
   #lines: Uint8Array[] = [];
   #ended = false;
   readonly #arrived = new Wakeup();
@@ -202,13 +203,16 @@ export class RawWebSocket implements Wire {
     return this.sendFrame(1, encoder.encode(text));
   }
 
-  /** Waits for a frame matching `match` among those not yet looked at by a wait. */
+  /**
+   * Waits for the next frame (after those consumed by earlier waits) that matches; the frames
+   * before it are consumed too.
+   */
   async waitFrame(match: (frame: Frame) => boolean, ms = 5000): Promise<Frame> {
     const deadline = Date.now() + ms;
-    let seen = 0;
     while (true) {
-      for (; seen < this.frames.length; seen++) {
-        if (match(this.frames[seen]!)) return this.frames[seen]!;
+      while (this.#cursor < this.frames.length) {
+        const frame = this.frames[this.#cursor++]!;
+        if (match(frame)) return frame;
       }
       if (this.#ended) throw new Error("connection closed before a matching frame");
       const left = deadline - Date.now();

@@ -235,8 +235,9 @@ export class WsInput {
   /** The header's full size once its first two bytes are in (0 before). */
   #headerSize(): number {
     if (this.#headerLength < 2) return 0;
-    const length = this.#header[1]! & 0x7f;
-    return 2 + (length === 126 ? 2 : length === 127 ? 8 : 0) + 4;
+    const second = this.#header[1]!;
+    const length = second & 0x7f;
+    return 2 + (length === 126 ? 2 : length === 127 ? 8 : 0) + ((second & 0x80) !== 0 ? 4 : 0);
   }
 
   #payload(chunk: Uint8Array): void {
