@@ -12,7 +12,12 @@ import { Wakeup } from "./wakeup.ts";
 /** A TLS connection to loopback that trusts `caCert`, its handshake done. */
 export async function connectTls(port: number, caCert: string): Promise<Deno.TlsConn> {
   const conn = await Deno.connectTls({ hostname: "localhost", port, caCerts: [caCert] });
-  await conn.handshake();
+  try {
+    await conn.handshake();
+  } catch (error) {
+    conn.close();
+    throw error;
+  }
   return conn;
 }
 
