@@ -16,7 +16,7 @@ import { readHead, type RequestHead, respond, type Response } from "./http_reque
 import { staticFile } from "./static_files.ts";
 import { handshake } from "./tls.ts";
 import { RenewableTlsListener, type TlsFiles } from "./tls_listener.ts";
-import { acceptLoop, peerOf, type Transport } from "./transport.ts";
+import { acceptLoop, peerOf, PendingConnections, type Transport } from "./transport.ts";
 import { serveWebSocket, upgradeProblem, WsConnection } from "./websocket.ts";
 
 /**
@@ -115,12 +115,38 @@ export class HttpTransport implements Transport {
   }
 
   serve(chat: Chat): Promise<void> {
-    return acceptLoop<Deno.Conn>(this.listener, chat.log, (conn) => this.#serveRequest(chat, conn));
+    // Handshakes and request heads in progress, bounded like connections not logged in yet.
+    const { maxUnauthenticated, maxPerAddress } = this.config;
+    const handshakes = new PendingConnections(maxUnauthenticated, maxPerAddress);
+    const requests = new PendingConnections(maxUnauthenticated, maxPerAddress);
+    return acceptLoop<Deno.Conn>(this.listener, chat.log, async (conn) => {
+      const seconds = this.config.handshakeTimeout;
+      const tls = this.kind === "https";
+      if (tls && !await handshake(conn as Deno.TlsConn, seconds, chat.log, handshakes)) return;
+      const { address, peer } = peerOf(conn.remoteAddr);
+      if (!requests.enter(address)) {
+        chat.log("http refused", { peer, why: "too many requests under way" });
+        await respond(conn, { status: 503, body: "too many requests from your address\n" }, "GET")
+          .catch(() => {});
+        conn.close();
+        return;
+      }
+      let counted = true;
+      const reachedChat = () => {
+        if (counted) requests.leave(address);
+        counted = false;
+      };
+      try {
+        await this.#serveRequest(chat, conn, reachedChat);
+      } finally {
+        reachedChat();
+      }
+    });
   }
 
-  async #serveRequest(chat: Chat, conn: Deno.Conn): Promise<void> {
+  /** Answers one request, or upgrades it (calling `upgraded` as the chat takes it over). */
+  async #serveRequest(chat: Chat, conn: Deno.Conn, upgrading: () => void): Promise<void> {
     const seconds = this.config.handshakeTimeout;
-    if (this.kind === "https" && !await handshake(conn as Deno.TlsConn, seconds, chat.log)) return;
     // Until the request is answered or upgraded, it has the handshake's time to finish.
     const deadline = setTimeout(() => conn.close(), seconds * 1000);
     let upgraded = false;
@@ -142,6 +168,7 @@ export class HttpTransport implements Transport {
         }
         clearTimeout(deadline);
         upgraded = true;
+        upgrading();
         const who = clientOf(
           conn.remoteAddr as Deno.NetAddr,
           head.headers.get("x-forwarded-for"),

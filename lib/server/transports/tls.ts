@@ -11,16 +11,36 @@ import type { Chat } from "../chat.ts";
 import type { WriteScheduler } from "../send_queue.ts";
 import { serveLines } from "./line_connection.ts";
 import { RenewableTlsListener, type TlsFiles } from "./tls_listener.ts";
-import { acceptLoop, peerOf, type Transport } from "./transport.ts";
+import { acceptLoop, peerOf, PendingConnections, type Transport } from "./transport.ts";
 
 /**
  * Completes a TLS handshake within `seconds`; false (logged, and the connection closed) if it
- * failed or ran out of time.
+ * failed, ran out of time, or too many handshakes are under way (from its address or at all).
  */
 export async function handshake(
   conn: Deno.TlsConn,
   seconds: number,
   log: Chat["log"],
+  pending: PendingConnections,
+): Promise<boolean> {
+  const { peer, address } = peerOf(conn.remoteAddr);
+  if (!pending.enter(address)) {
+    log("tls handshake refused", { peer, why: "too many handshakes under way" });
+    closeQuietly(conn);
+    return false;
+  }
+  try {
+    return await handshakeWithin(conn, seconds, log, peer);
+  } finally {
+    pending.leave(address);
+  }
+}
+
+async function handshakeWithin(
+  conn: Deno.TlsConn,
+  seconds: number,
+  log: Chat["log"],
+  peer: string,
 ): Promise<boolean> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<"timeout">((resolve) => {
@@ -37,13 +57,17 @@ export async function handshake(
     clearTimeout(timer);
   }
   if (outcome === null) return true;
-  log("tls handshake failed", { peer: peerOf(conn.remoteAddr).peer, why: outcome });
+  log("tls handshake failed", { peer, why: outcome });
+  closeQuietly(conn);
+  return false;
+}
+
+function closeQuietly(conn: Deno.Conn): void {
   try {
     conn.close();
   } catch {
     // already closed
   }
-  return false;
 }
 
 /**
@@ -78,8 +102,10 @@ export class TlsTransport implements Transport {
   }
 
   serve(chat: Chat): Promise<void> {
+    const { handshakeTimeout, maxUnauthenticated, maxPerAddress } = chat.config;
+    const pending = new PendingConnections(maxUnauthenticated, maxPerAddress);
     return acceptLoop(this.listener, chat.log, async (conn) => {
-      if (await handshake(conn, chat.config.handshakeTimeout, chat.log)) {
+      if (await handshake(conn, handshakeTimeout, chat.log, pending)) {
         await serveLines(chat, conn, "tls", this.scheduler);
       }
     });

@@ -227,6 +227,41 @@ export async function serveSession(
   connection.close();
 }
 
+/**
+ * Counts connections that have not reached the chat yet (a TLS handshake, an HTTP request head)
+ * so that they are bounded in number as well as in time: at most `total` at once, and `perAddress`
+ * from one address. Each transport that has such a stage owns one.
+ *
+ * @example
+ * ```ts
+ * const pending = new PendingConnections(200, 20);
+ * if (pending.enter("127.0.0.1")) { try { await handshake(); } finally { pending.leave("127.0.0.1"); } }
+ * ```
+ */
+export class PendingConnections {
+  #count = 0;
+  readonly #perAddress = new Map<string, number>();
+
+  constructor(readonly total: number, readonly perAddress: number) {}
+
+  /** Counts one in; false (nothing counted) when a bound is reached. */
+  enter(address: string): boolean {
+    const here = this.#perAddress.get(address) ?? 0;
+    if (this.#count >= this.total || here >= this.perAddress) return false;
+    this.#count++;
+    this.#perAddress.set(address, here + 1);
+    return true;
+  }
+
+  /** Counts one out (it reached the chat, or was closed). */
+  leave(address: string): void {
+    this.#count--;
+    const here = (this.#perAddress.get(address) ?? 1) - 1;
+    if (here > 0) this.#perAddress.set(address, here);
+    else this.#perAddress.delete(address);
+  }
+}
+
 /** Sends a refusal (best effort) and closes. */
 export async function refuse(connection: Connection, refusal: Uint8Array): Promise<void> {
   try {

@@ -138,3 +138,23 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "handshakes under way are capped per address: a third stalled one is refused at once",
+  ignore: !HAS_OPENSSL,
+  async fn() {
+    await using users = await makeUsersDir({}, "parley-tls-");
+    const { server, tlsPort } = await tlsServer(users.dir, "--max-per-address", "2");
+    await using _server = server;
+    const stalled = [];
+    for (let i = 0; i < 2; i++) {
+      stalled.push(await Deno.connect({ hostname: "127.0.0.1", port: tlsPort }));
+    }
+    const third = await Deno.connect({ hostname: "127.0.0.1", port: tlsPort });
+    await server.waitForLog(/tls handshake refused .*too many handshakes under way/);
+    // As above, Deno lets the socket go at the client's next byte.
+    await third.write(encoder.encode("not a handshake"));
+    assert.ok(await closedByServer(third));
+    for (const conn of stalled) conn.close();
+  },
+});

@@ -319,3 +319,22 @@ Deno.test("keepalive: pings every --ws-ping seconds; a peer that never answers i
   await answering.sendText("help");
   await waitEvent(answering, (e) => e.command === "help");
 });
+
+Deno.test("requests whose head has not arrived are capped per address: the next gets 503", async () => {
+  await using t = await server({ maxPerAddress: 2 });
+  const silent = [await connectHttp(t), await connectHttp(t)];
+  try {
+    // Wait until both are being served (counted), then one more from the same address.
+    const answer = await (async () => {
+      const deadline = Date.now() + 5000;
+      while (Date.now() < deadline) {
+        const reply = await httpRequest(t, get("/"));
+        if (reply.status === 503) return reply;
+      }
+      throw new Error("never refused");
+    })();
+    assert.match(answer.text, /too many requests/);
+  } finally {
+    for (const conn of silent) conn.close();
+  }
+});
