@@ -1,27 +1,27 @@
 /**
  * The chat itself, independent of any transport: sessions come in, lines go in, events go out.
- * It owns the users, rooms and sessions and the operations on them (log in, enter, leave, speak,
- * lose a connection, shut down); the command handlers in `lib/commands/` call these.
+ * It owns the sessions and their lifecycle (admission, login, the grace period, the end of a
+ * session, shutdown) and the core's services, whose operations the command handlers in
+ * `commands/` call: {@link RoomService} (rooms), {@link Directory} (people, blocks, presence),
+ * {@link Messaging} (tell, shout, mailbox) and {@link Logins} (passwords, lock-outs).
  *
  * @module
  */
 
-import type { Accounts } from "./accounts.ts";
-import { AddressLimiter } from "./address_limiter.ts";
+import type { Account, Accounts } from "./accounts.ts";
 import { CommandTable } from "./command_table.ts";
-import { type CommandContext, COMMANDS } from "./commands/index.ts";
+import { type Command, COMMANDS } from "./commands/index.ts";
 import type { ServerConfig } from "./config.ts";
-import type { Logger } from "./log.ts";
-import { LoginGuard } from "./login_guard.ts";
-import { nameList } from "./name_list.ts";
-import { EncodedEvent, type NoticeKind } from "../shared/protocol.ts";
-import type { Room } from "./room.ts";
-import { Rooms } from "./rooms.ts";
-import { sanitizeText } from "../shared/sanitize.ts";
 import type { Connection } from "./connection.ts";
+import { Directory } from "./directory.ts";
+import type { Logger } from "./log.ts";
+import { Logins } from "./logins.ts";
+import { Messaging } from "./messaging.ts";
+import { EncodedEvent } from "../shared/protocol.ts";
+import { RoomService } from "./room_service.ts";
 import { type IncomingLine, Session, type SessionOptions } from "./session.ts";
 import type { Store } from "./store.ts";
-import { User } from "./user.ts";
+import type { User } from "./user.ts";
 
 /** How a session ends. */
 export type SessionEnd =
@@ -51,16 +51,13 @@ const SWEEP_MS = 60_000;
  */
 export class Chat {
   readonly config: ServerConfig;
-  readonly accounts: Accounts;
-  readonly store: Store;
   readonly log: Logger;
-  readonly commands: CommandTable<CommandContext> = new CommandTable(COMMANDS);
-  readonly rooms: Rooms = new Rooms();
-  /** Logged-in users, including those in their grace period. */
-  readonly users: Map<string, User> = new Map();
-  readonly sessions: Set<Session> = new Set();
-  readonly loginGuard: LoginGuard;
-  readonly registrations: AddressLimiter;
+  readonly commands: CommandTable<Command> = new CommandTable(COMMANDS);
+  readonly rooms: RoomService;
+  readonly directory: Directory;
+  readonly messages: Messaging;
+  readonly logins: Logins;
+  readonly #sessions = new Set<Session>();
   #perAddress = new Map<string, number>();
   readonly #sessionOptions: SessionOptions;
   #unauthenticated = 0;
@@ -71,15 +68,11 @@ export class Chat {
 
   constructor(deps: ChatDeps) {
     this.config = deps.config;
-    this.accounts = deps.accounts;
-    this.store = deps.store;
     this.log = deps.config.quiet ? () => {} : deps.log;
-    this.loginGuard = new LoginGuard({
-      failures: this.config.lockoutFailures,
-      lockoutMs: this.config.lockoutSeconds * 1000,
-      perAddressPerMinute: this.config.failedLoginsPerAddress,
-    });
-    this.registrations = new AddressLimiter(this.config.registrationsPerAddress, 3600);
+    this.rooms = new RoomService(this.config, this.log);
+    this.directory = new Directory(deps.accounts, deps.store);
+    this.messages = new Messaging(this.config, this.directory);
+    this.logins = new Logins(this.config, deps.accounts, this.log);
     // One options object for every session: nothing per connection that need not be.
     this.#sessionOptions = {
       sendq: this.config.sendq,
@@ -97,17 +90,14 @@ export class Chat {
         session.error("SERVER_ERROR", "the server failed to handle that line; it has been logged");
       },
     };
-    this.#sweepTimer = setInterval(() => {
-      this.loginGuard.sweep();
-      this.registrations.sweep();
-    }, SWEEP_MS);
+    this.#sweepTimer = setInterval(() => this.logins.sweep(), SWEEP_MS);
     this.#sweepTimer.unref(); // housekeeping never keeps the process alive
   }
 
   /** Whether a new connection from `address` may come in; null if so, else the reason. */
   admit(address: string): string | null {
     if (this.#shuttingDown) return "the server is shutting down";
-    if (this.sessions.size >= this.config.maxConnections) return "the server is full";
+    if (this.#sessions.size >= this.config.maxConnections) return "the server is full";
     if ((this.#perAddress.get(address) ?? 0) >= this.config.maxPerAddress) {
       return "too many connections from your address";
     }
@@ -120,7 +110,7 @@ export class Chat {
   /** Starts a session for a connection that {@link admit} let in. */
   open(connection: Connection): Session {
     const session = new Session(connection, this.#sessionOptions);
-    this.sessions.add(session);
+    this.#sessions.add(session);
     this.#perAddress.set(connection.address, (this.#perAddress.get(connection.address) ?? 0) + 1);
     this.#unauthenticated++;
     if (this.config.idleTimeout > 0) {
@@ -149,12 +139,8 @@ export class Chat {
       session.error("LINE_TOO_LONG", `line longer than ${this.config.maxLine} bytes; discarded`);
       return;
     }
-    if (session.awaitingPassword !== null) {
-      const name = session.awaitingPassword;
-      session.awaitingPassword = null;
-      session.setEcho(true);
-      return this.#runCommand(session, "login", [name, line.trim()]);
-    }
+    const awaited = session.takeAwaitedPassword();
+    if (awaited !== null) return this.#runCommand(session, "login", [awaited, line.trim()]);
     const parsed = this.commands.parse(line);
     if (parsed.kind === "error") {
       session.error(parsed.error.code, parsed.error.text, parsed.spec?.name);
@@ -166,19 +152,24 @@ export class Chat {
 
   async #runCommand(session: Session, name: string, args: string[]): Promise<void> {
     const spec = this.commands.get(name)!;
-    if (spec.access !== "anyone" && !session.loggedIn) {
-      if (spec.access === "guest" && session.guest) {
-        // guests may use this one
-      } else if (session.guest) {
-        session.error("FORBIDDEN", `guests cannot use ${spec.name}; register, then log in`, name);
+    const now = new Date();
+    let outcome;
+    if (spec.access === "user") {
+      const user = session.user;
+      if (user === null) {
+        if (session.guest) {
+          session.error("FORBIDDEN", `guests cannot use ${spec.name}; register, then log in`, name);
+        } else session.error("NOT_LOGGED_IN", "log in first: login <user> <password>", name);
         return;
-      } else {
+      }
+      outcome = await spec.run({ chat: this, session, user, now }, args);
+    } else {
+      if (spec.access === "guest" && !session.loggedIn && !session.guest) {
         session.error("NOT_LOGGED_IN", "log in first: login <user> <password>", name);
         return;
       }
+      outcome = await spec.run({ chat: this, session, now }, args);
     }
-    const context: CommandContext = { chat: this, session, user: session.user!, now: new Date() };
-    const outcome = await spec.run(context, args);
     if (outcome) session.error(outcome.code, outcome.text, spec.name);
   }
 
@@ -200,136 +191,39 @@ export class Chat {
       );
       return;
     }
-    this.say(user, user.current, text);
-  }
-
-  /** Speaks a line in a room: one encoding, shared by every member who does not block the sender. */
-  say(user: User, room: Room, text: string): void {
-    const clean = sanitizeText(text);
-    if (clean === "") return;
-    const event = new EncodedEvent({
-      type: "message",
-      from: user.name,
-      room: room.name,
-      text: clean,
-      time: new Date(),
-    });
-    room.broadcast(event, this.config.sendq, user, user.key);
-  }
-
-  /** Tells a room's members (but `except`) something; big rooms get periodic summaries. */
-  announce(room: Room, kind: NoticeKind, user: User, text: string): void {
-    if (room.members.size > this.config.bigRoom && kind !== "closed") {
-      (kind === "enter" || kind === "back" ? room.entered : room.left).push(user.name);
-      room.summaryTimer ??= setTimeout(
-        () => this.#summarise(room),
-        this.config.summarySeconds * 1000,
-      );
-      return;
-    }
-    const event = new EncodedEvent({
-      type: "notice",
-      kind,
-      text,
-      room: room.name,
-      user: user.name,
-      time: new Date(),
-    });
-    room.broadcast(event, this.config.sendq, user);
-  }
-
-  #summarise(room: Room): void {
-    room.summaryTimer = undefined;
-    const parts: string[] = [];
-    const { entered, left } = room;
-    if (entered.length) {
-      parts.push(`${entered.length} entered (${nameList(entered, entered.length, 10)})`);
-    }
-    if (left.length) parts.push(`${left.length} left (${nameList(left, left.length, 10)})`);
-    room.entered = [];
-    room.left = [];
-    if (parts.length === 0) return;
-    const event = new EncodedEvent({
-      type: "notice",
-      kind: "summary",
-      text: `${room.name}: ${parts.join(", ")}`,
-      room: room.name,
-      time: new Date(),
-    });
-    room.broadcast(event, this.config.sendq);
-  }
-
-  /** Puts a user in a room and makes it their current room. */
-  joinRoom(user: User, room: Room): void {
-    if (!room.members.has(user)) {
-      room.members.add(user);
-      user.rooms.add(room);
-      this.announce(room, "enter", user, `${user.name} entered ${room.name}`);
-    }
-    user.current = room;
-  }
-
-  /** Takes a user out of a room; a room whose leader leaves closes. */
-  leaveRoom(user: User, room: Room): void {
-    if (!room.members.delete(user)) return;
-    user.rooms.delete(room);
-    if (user.current === room) user.current = lastOf(user.rooms);
-    this.announce(room, "leave", user, `${user.name} left ${room.name}`);
-    if (room.leader === user) this.closeRoom(room, `its leader ${user.name} left`);
-  }
-
-  /** Closes a room: every member is told and taken out. */
-  closeRoom(room: Room, why: string): void {
-    clearTimeout(room.summaryTimer);
-    this.rooms.remove(room);
-    const event = new EncodedEvent({
-      type: "notice",
-      kind: "closed",
-      text: `room ${room.name} closed: ${why}`,
-      room: room.name,
-      time: new Date(),
-    });
-    for (const member of room.members) {
-      member.rooms.delete(room);
-      if (member.current === room) member.current = lastOf(member.rooms);
-      member.deliver(event, this.config.sendq);
-    }
-    room.members.clear();
-    this.log("room closed", { room: room.name, why });
+    this.rooms.say(user, user.current, text);
   }
 
   /**
    * Binds a session to an account after a successful password check. A user already online is
    * taken over (the old connection is told and closed); one in the grace period is resumed.
    */
-  attach(session: Session, name: string, role: "user" | "admin"): { user: User; resumed: boolean } {
-    const key = name.toLowerCase();
-    let user = this.users.get(key);
+  attach(
+    session: Session,
+    account: Pick<Account, "name" | "role">,
+  ): { user: User; resumed: boolean } {
+    let user = this.directory.present(account.name);
     let resumed = false;
     if (user) {
       resumed = true;
       const old = user.session;
-      user.session = session;
+      user.attach(session);
       if (old) {
         old.notice("takeover", "you logged in from another connection; closing this one");
         this.endSession(old, { kind: "takeover" });
       } else {
-        clearTimeout(user.graceTimer);
-        user.graceTimer = undefined;
-        for (const room of user.rooms) this.announce(room, "back", user, `${user.name} is back`);
+        this.rooms.announceToRoomsOf(user, "back", () => `${user!.name} is back`);
         const held = user.takeHeld();
         queueMicrotask(() => this.#replay(session, held));
       }
     } else {
-      user = new User(name, role, this.store.blocksOf(key));
-      this.users.set(key, user);
-      user.session = session;
+      user = this.directory.arrive(account);
+      user.attach(session);
     }
     this.#unauthenticated--; // guests count as not logged in until now
-    session.guest = false;
-    session.user = user;
+    session.bind(user);
     clearTimeout(session.idleTimer);
-    this.store.recordLogin(user.name, new Date());
+    this.directory.recordLogin(user, new Date());
     this.log("login", { user: user.name, peer: session.connection.peer, resumed });
     return { user, resumed };
   }
@@ -360,17 +254,15 @@ export class Chat {
 
   /** Makes a session a guest session (it may register). */
   attachGuest(session: Session): void {
-    session.guest = true;
+    session.becomeGuest();
     this.log("guest", { peer: session.connection.peer });
   }
 
   /** A user leaves the system for good: every room is left (rooms they lead close). */
   userGone(user: User, why: string): void {
-    clearTimeout(user.graceTimer);
-    user.graceTimer = undefined;
-    for (const room of [...user.rooms]) this.leaveRoom(user, room);
-    user.current = null;
-    this.users.delete(user.key);
+    this.rooms.leaveAll(user);
+    user.gone();
+    this.directory.depart(user);
     this.log("user gone", { user: user.name, why });
   }
 
@@ -383,16 +275,14 @@ export class Chat {
     if (session.closed) return;
     session.markClosed();
     clearTimeout(session.idleTimer);
-    this.sessions.delete(session);
+    this.#sessions.delete(session);
     const address = session.connection.address;
     const count = (this.#perAddress.get(address) ?? 1) - 1;
     if (count > 0) this.#perAddress.set(address, count);
     else this.#perAddress.delete(address);
-    const user = session.user;
+    const user = session.unbind();
     if (!user) this.#unauthenticated--;
-    session.user = null;
     if (user && user.session === session) {
-      user.session = null;
       if (how.kind === "logout") this.userGone(user, "logout");
       else if (how.kind !== "shutdown") {
         this.#lose(user, how.kind === "lost" ? how.reason : how.kind);
@@ -425,17 +315,12 @@ export class Chat {
 
   /** A connection went away without a logout: rooms are told; the user is held for the grace. */
   #lose(user: User, reason: string): void {
-    for (const room of user.rooms) {
-      this.announce(room, "lost", user, `${user.name} lost connection (${reason})`);
-    }
+    this.rooms.announceToRoomsOf(user, "lost", () => `${user.name} lost connection (${reason})`);
     if (this.config.grace <= 0) {
       this.userGone(user, "connection lost");
       return;
     }
-    user.graceTimer = setTimeout(
-      () => this.userGone(user, "grace period over"),
-      this.config.grace * 1000,
-    );
+    user.detach(this.config.grace * 1000, () => this.userGone(user, "grace period over"));
   }
 
   /** The transport saw the connection close or fail. */
@@ -447,17 +332,16 @@ export class Chat {
   async shutdown(why = "the server is shutting down"): Promise<void> {
     this.#shuttingDown = true;
     clearInterval(this.#sweepTimer);
-    const sessions = [...this.sessions];
+    const sessions = [...this.#sessions];
     for (const session of sessions) session.notice("shutdown", why);
     for (const session of sessions) this.endSession(session, { kind: "shutdown" });
     await Promise.all(this.#closing);
-    for (const user of this.users.values()) clearTimeout(user.graceTimer);
-    for (const room of this.rooms.list()) clearTimeout(room.summaryTimer);
+    for (const user of this.directory.everyone()) user.gone();
+    this.rooms.stop();
   }
-}
 
-function lastOf(rooms: Set<Room>): Room | null {
-  let last: Room | null = null;
-  for (const room of rooms) last = room;
-  return last;
+  /** Sessions open now (admitted and not ended). */
+  get sessionCount(): number {
+    return this.#sessions.size;
+  }
 }

@@ -25,8 +25,20 @@ export function fail(code: ErrorCode, text: string): CommandError {
   return { code, text };
 }
 
-/** One command. `usage` lists the arguments: `<word>`, `[word]`, `<text...>`, `[text...]`. */
-export interface CommandSpec<Context> {
+/**
+ * Whether an operation's result is a {@link CommandError} rather than what was asked for.
+ *
+ * @example
+ * ```ts
+ * isError(fail("NO_SUCH_USER", "no such user: bob")); // true
+ * ```
+ */
+export function isError(value: unknown): value is CommandError {
+  return typeof value === "object" && value !== null && "code" in value && "text" in value;
+}
+
+/** What the table knows of a command. `usage` lists the arguments: `<word>`, `[word]`, `<text...>`. */
+export interface CommandShape {
   name: string;
   aliases?: string[];
   usage: string;
@@ -34,6 +46,10 @@ export interface CommandSpec<Context> {
   access: Access;
   /** Flood-control tokens (default 1); cheap queries cost less. */
   cost?: number;
+}
+
+/** One command: its shape and its handler, given a context of type `Context`. */
+export interface CommandSpec<Context> extends CommandShape {
   run(context: Context, args: string[]): Outcome | Promise<Outcome>;
 }
 
@@ -55,10 +71,10 @@ function argShape(usage: string): ArgShape {
 }
 
 /** A line taken apart: the command it names (if any) and its checked arguments. */
-export type ParsedLine<Context> =
-  | { kind: "command"; spec: CommandSpec<Context>; args: string[] }
+export type ParsedLine<Spec extends CommandShape> =
+  | { kind: "command"; spec: Spec; args: string[] }
   | { kind: "chat"; text: string }
-  | { kind: "error"; spec?: CommandSpec<Context>; error: CommandError };
+  | { kind: "error"; spec?: Spec; error: CommandError };
 
 /**
  * The command table, with lookup by name or alias.
@@ -71,11 +87,11 @@ export type ParsedLine<Context> =
  * table.parse("who is there?").kind; // "chat": a no-argument command only when alone
  * ```
  */
-export class CommandTable<Context> {
-  readonly #byName = new Map<string, CommandSpec<Context>>();
-  readonly #shapes = new Map<CommandSpec<Context>, ArgShape>();
+export class CommandTable<Spec extends CommandShape> {
+  readonly #byName = new Map<string, Spec>();
+  readonly #shapes = new Map<Spec, ArgShape>();
 
-  constructor(readonly specs: CommandSpec<Context>[]) {
+  constructor(readonly specs: Spec[]) {
     for (const spec of specs) {
       for (const name of [spec.name, ...(spec.aliases ?? [])]) {
         if (this.#byName.has(name)) throw new Error(`command ${name} defined twice`);
@@ -86,12 +102,12 @@ export class CommandTable<Context> {
   }
 
   /** A command by name or alias (case-insensitive). */
-  get(name: string): CommandSpec<Context> | undefined {
+  get(name: string): Spec | undefined {
     return this.#byName.get(name.toLowerCase());
   }
 
   /** `name usage`, the line shown with BAD_FORMAT and by `help`. */
-  usageOf(spec: CommandSpec<Context>): string {
+  usageOf(spec: CommandShape): string {
     return spec.usage ? `${spec.name} ${spec.usage}` : spec.name;
   }
 
@@ -100,7 +116,7 @@ export class CommandTable<Context> {
    * otherwise a first word naming a command makes it one, except a no-argument command followed
    * by more words, which is chat.
    */
-  parse(line: string): ParsedLine<Context> {
+  parse(line: string): ParsedLine<Spec> {
     let text = line;
     let slash = false;
     if (text.startsWith("//")) return { kind: "chat", text: text.slice(1) };

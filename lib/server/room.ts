@@ -27,6 +27,37 @@ export class Room {
     this.key = name.toLowerCase();
   }
 
+  /** Adds a member (and the room to the member's rooms); false if already one. */
+  add(user: User): boolean {
+    if (this.members.has(user)) return false;
+    this.members.add(user);
+    user.joined(this);
+    return true;
+  }
+
+  /** Removes a member (and the room from the member's rooms); false if not one. */
+  remove(user: User): boolean {
+    if (!this.members.delete(user)) return false;
+    user.left(this);
+    return true;
+  }
+
+  /** Takes everyone out (the room closes); returns who was in it. */
+  empty(): User[] {
+    const members = [...this.members];
+    this.members.clear();
+    for (const member of members) member.left(this);
+    return members;
+  }
+
+  /** Takes the names that entered and left since the last summary. */
+  takeChanges(): { entered: string[]; left: string[] } {
+    const changes = { entered: this.entered, left: this.left };
+    this.entered = [];
+    this.left = [];
+    return changes;
+  }
+
   /** The permanent room never closes. */
   get permanent(): boolean {
     return this.leader === null;

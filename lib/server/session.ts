@@ -54,11 +54,11 @@ let nextSessionId = 1;
 export class Session implements QueueOwner {
   readonly id: number = nextSessionId++;
   readonly queue: SendQueue;
-  mode: Presentation;
-  user: User | null = null;
-  guest = false;
+  #mode: Presentation;
+  #user: User | null = null;
+  #guest = false;
   /** In text mode, `login NAME` without a password makes the next line the password. */
-  awaitingPassword: string | null = null;
+  #awaitingPassword: string | null = null;
   /** Set once the session is being closed: it sends and handles nothing more. */
   closed = false;
   idleTimer: ReturnType<typeof setTimeout> | undefined;
@@ -73,7 +73,62 @@ export class Session implements QueueOwner {
   constructor(readonly connection: Connection, readonly options: SessionOptions) {
     this.#bucket = new TokenBucket(options.rate, options.burst);
     this.queue = new SendQueue(connection, options.sendq, this, connection.scheduler);
-    this.mode = connection.presentation;
+    this.#mode = connection.presentation;
+  }
+
+  /** The user logged in on this session, if any. */
+  get user(): User | null {
+    return this.#user;
+  }
+
+  /** Whether this is a guest session (it may register). */
+  get guest(): boolean {
+    return this.#guest;
+  }
+
+  /** How this session is written to: text lines or JSON lines. */
+  get mode(): Presentation {
+    return this.#mode;
+  }
+
+  /** Switches the presentation; false when the connection speaks only one. */
+  setMode(mode: Presentation): boolean {
+    if (this.connection.fixedPresentation && mode !== this.#mode) return false;
+    this.#mode = mode;
+    return true;
+  }
+
+  /** The session is now `user`'s (a login). */
+  bind(user: User): void {
+    this.#user = user;
+    this.#guest = false;
+  }
+
+  /** The session is a guest's. */
+  becomeGuest(): void {
+    this.#guest = true;
+  }
+
+  /** The session is nobody's any more (it is ending); returns whose it was. */
+  unbind(): User | null {
+    const user = this.#user;
+    this.#user = null;
+    return user;
+  }
+
+  /** The next line is the password for `name` (text mode's `login NAME`); typing is hidden. */
+  expectPassword(name: string): void {
+    this.#awaitingPassword = name;
+    this.setEcho(false);
+  }
+
+  /** The name whose password the next line is, if one is awaited (typing is shown again). */
+  takeAwaitedPassword(): string | null {
+    const name = this.#awaitingPassword;
+    if (name === null) return null;
+    this.#awaitingPassword = null;
+    this.setEcho(true);
+    return name;
   }
 
   /**
@@ -89,12 +144,12 @@ export class Session implements QueueOwner {
 
   /** Whether this session is logged in (as a user, not a guest). */
   get loggedIn(): boolean {
-    return this.user !== null;
+    return this.#user !== null;
   }
 
   /** Queues an encoded event in this session's presentation. */
   send(event: EncodedEvent): void {
-    if (!this.closed) this.queue.push(event.bytes(this.mode));
+    if (!this.closed) this.queue.push(event.bytes(this.#mode));
   }
 
   /** Encodes and sends one event to this session only. */

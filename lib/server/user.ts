@@ -39,6 +39,48 @@ export class User {
     for (const other of blocked) this.block(other);
   }
 
+  /** Called by {@link Room.add}: the room is joined and becomes the current one. */
+  joined(room: Room): void {
+    this.rooms.add(room);
+    this.current = room;
+  }
+
+  /** Called by {@link Room.remove}: the room is left; the current one becomes the last joined. */
+  left(room: Room): void {
+    this.rooms.delete(room);
+    if (this.current === room) {
+      let last: Room | null = null;
+      for (const other of this.rooms) last = other;
+      this.current = last;
+    }
+  }
+
+  /** Makes a room this user is in the current one (plain lines go there). */
+  speakIn(room: Room): void {
+    if (this.rooms.has(room)) this.current = room;
+  }
+
+  /** A connection takes this user over (a login, or a resume after the grace period). */
+  attach(session: Session): void {
+    this.session = session;
+    clearTimeout(this.graceTimer);
+    this.graceTimer = undefined;
+  }
+
+  /** The connection is gone; `expire` runs after `graceMs` unless a session comes back. */
+  detach(graceMs: number, expire: () => void): void {
+    this.session = null;
+    this.graceTimer = setTimeout(expire, graceMs);
+  }
+
+  /** The user leaves for good: no grace timer, no current room. */
+  gone(): void {
+    clearTimeout(this.graceTimer);
+    this.graceTimer = undefined;
+    this.session = null;
+    this.current = null;
+  }
+
   /** Starts blocking a user (by name, any case). */
   block(name: string): void {
     (this.#blocked ??= new Set()).add(name.toLowerCase());

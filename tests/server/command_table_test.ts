@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { CommandTable } from "../../lib/server/command_table.ts";
-import { type CommandContext, COMMANDS } from "../../lib/server/commands/index.ts";
+import { COMMANDS } from "../../lib/server/commands/index.ts";
 
-const table = new CommandTable<CommandContext>(COMMANDS);
+const table = new CommandTable(COMMANDS);
 
 function describe(line: string): string {
   const parsed = table.parse(line);

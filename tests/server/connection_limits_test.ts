@@ -194,7 +194,7 @@ Deno.test("the count of connections not logged in stays exact through logins, ta
   }
   // Everyone is gone: exactly two unauthenticated places are free again.
   const deadline = Date.now() + 5000;
-  while (t.server.chat.sessions.size > 0 && Date.now() < deadline) {
+  while (t.server.chat.sessionCount > 0 && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   const clients: LineClient[] = [];

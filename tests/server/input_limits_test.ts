@@ -104,8 +104,10 @@ Deno.test("info texts and offline messages are stored cleaned", async () => {
   await using alice = await LineClient.json(t.port, "alice", "pa");
   assert.equal((await alice.command("info \x1b[31mred\x07 \u202eflip")).command, "info");
   assert.equal((await alice.command("tell dave \x1b]0;pwned\x07hi\x00 there")).command, "tell");
-  assert.equal(t.server.chat.store.info("alice"), "[31mred flip");
-  assert.deepEqual(t.server.chat.store.offlineFor("dave").map((m) => m.text), ["]0;pwnedhi there"]);
+  assert.equal(t.server.chat.directory.store.info("alice"), "[31mred flip");
+  assert.deepEqual(t.server.chat.directory.store.offlineFor("dave").map((m) => m.text), [
+    "]0;pwnedhi there",
+  ]);
   const empty = await alice.command("tell dave \x1b\x07");
   assert.equal(empty.code, "BAD_FORMAT", "a message of nothing but controls is refused");
 });

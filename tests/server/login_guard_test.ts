@@ -36,10 +36,10 @@ Deno.test("a lockout ends after --lockout-seconds and a success clears the count
   }
   assert.equal(reply.command, "login", "alice logs in once the lockout is over");
   // Failures before a success do not count towards the next lockout.
-  t.server.chat.loginGuard.recordFailure("alice", "192.0.2.1");
-  t.server.chat.loginGuard.recordFailure("alice", "192.0.2.1");
-  t.server.chat.loginGuard.recordSuccess("alice");
-  assert.equal(t.server.chat.loginGuard.recordFailure("alice", "192.0.2.1"), 0);
+  t.server.chat.logins.guard.recordFailure("alice", "192.0.2.1");
+  t.server.chat.logins.guard.recordFailure("alice", "192.0.2.1");
+  t.server.chat.logins.guard.recordSuccess("alice");
+  assert.equal(t.server.chat.logins.guard.recordFailure("alice", "192.0.2.1"), 0);
 });
 
 Deno.test("one address failing too often gets RATE_LIMITED and cannot go on to lock out others", async () => {
@@ -58,7 +58,7 @@ Deno.test("one address failing too often gets RATE_LIMITED and cannot go on to l
   );
   // Even the right password is refused from that address for now: guessing is what is limited.
   assert.equal((await attacker.command("login erin e")).code, "RATE_LIMITED");
-  const guard = t.server.chat.loginGuard;
+  const guard = t.server.chat.logins.guard;
   for (const name of Object.keys(users)) {
     assert.equal(guard.lockedFor(name), 0, `${name} not locked`);
   }
@@ -110,8 +110,12 @@ Deno.test("a guest address registering too often gets RATE_LIMITED", async () =>
     String(limited.text),
     /too many registrations from your address; try again in \d+ s/,
   );
-  assert.equal(t.server.chat.accounts.has("new3"), false);
-  assert.equal(t.server.chat.registrations.waitFor("192.0.2.9"), 0, "other addresses may register");
+  assert.equal(t.server.chat.directory.accounts.has("new3"), false);
+  assert.equal(
+    t.server.chat.logins.registrations.waitFor("192.0.2.9"),
+    0,
+    "other addresses may register",
+  );
   // A new connection from the same address does not reset the allowance.
   await using again = await LineClient.connectJson(t.port);
   await again.command("login guest");

@@ -116,7 +116,7 @@ Deno.test("a logout is not a lost connection: the user leaves at once", async ()
   await alice.send("logout");
   const left = await bob.nextEvent((e) => e.type === "notice" && e.user === "alice");
   assert.equal(left.kind, "leave");
-  assert.equal(t.server.chat.users.has("alice"), false);
+  assert.equal(t.server.chat.directory.present("alice") !== undefined, false);
 });
 
 Deno.test("lines held for a lost user are bounded by --sendq, the newest kept", async () => {
@@ -130,7 +130,7 @@ Deno.test("lines held for a lost user are bounded by --sendq, the newest kept", 
   const count = 200;
   for (let i = 0; i < count; i++) await bob.send(`held line ${i} ${"x".repeat(100)}`);
   await bob.command("ping alice"); // every line above has been handled
-  const held = t.server.chat.users.get("alice")!;
+  const held = t.server.chat.directory.present("alice")!;
   assert.ok(held.heldBytes <= 8192, `${held.heldBytes} bytes held`);
   await using again = await LineClient.connectJson(t.port);
   await again.command("login alice pa");
@@ -158,12 +158,14 @@ Deno.test("a tell to a user in the grace period is kept in their mailbox, so it 
   await alice.close();
   await new Promise<void>((resolve) => {
     const poll = () =>
-      t.server.chat.users.get("alice")?.online === false ? resolve() : setTimeout(poll, 5);
+      t.server.chat.directory.present("alice")?.online === false ? resolve() : setTimeout(poll, 5);
     poll();
   });
   const told = await bob.command("tell alice are you there?");
   assert.deepEqual(told.data, { to: "alice", text: "are you there?", offline: true });
-  assert.deepEqual(t.server.chat.store.offlineFor("alice").map((m) => m.text), ["are you there?"]);
+  assert.deepEqual(t.server.chat.directory.store.offlineFor("alice").map((m) => m.text), [
+    "are you there?",
+  ]);
   await using again = await LineClient.connectJson(t.port);
   assert.equal((await again.command("login alice pa")).command, "login");
   const shown = await again.nextEvent((e) => e.type === "private");

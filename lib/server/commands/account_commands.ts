@@ -4,23 +4,14 @@
  * @module
  */
 
-import { fail } from "../command_table.ts";
-import { isValidPassword } from "../password_hash.ts";
-import { USER_NAME_PATTERN } from "../../shared/protocol.ts";
+import type { Chat } from "../chat.ts";
+import { fail, isError } from "../command_table.ts";
 import type { Session } from "../session.ts";
-import type { Command, CommandContext } from "./context.ts";
-
-function seconds(ms: number): number {
-  return Math.ceil(ms / 1000);
-}
-
-function delay(ms: number): Promise<void> {
-  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
-}
+import type { User } from "../user.ts";
+import type { Command } from "./context.ts";
 
 /** Welcomes a logged-in user: the login reply, then any offline messages. */
-function welcome(context: CommandContext, session: Session, resumed: boolean): void {
-  const user = session.user!;
+function welcome(chat: Chat, session: Session, user: User, resumed: boolean): void {
   const rooms = user.roomNames();
   const text = resumed
     ? `welcome back, ${user.name}` + (rooms.length ? `; you are in ${rooms.join(", ")}` : "")
@@ -34,7 +25,7 @@ function welcome(context: CommandContext, session: Session, resumed: boolean): v
   });
   // Each message is delivered at one login (a sender blocked meanwhile could not have sent it:
   // blocking takes a login, which delivers the mailbox first).
-  const mail = context.chat.store.deliverOffline(user.name);
+  const mail = chat.messages.deliverMailbox(user);
   if (mail.length === 0) return;
   session.notice(
     "info",
@@ -58,9 +49,9 @@ const login: Command = {
   usage: "<user> [password]",
   summary: "log in (login guest: a guest session that may register)",
   access: "anyone",
-  async run(context, [name, password]) {
-    const { chat, session } = context;
-    if (session.loggedIn) return fail("FORBIDDEN", `already logged in as ${session.user!.name}`);
+  async run({ chat, session }, [name, password]) {
+    const current = session.user;
+    if (current) return fail("FORBIDDEN", `already logged in as ${current.name}`);
     if (name!.toLowerCase() === "guest") {
       chat.attachGuest(session);
       session.reply("login", "logged in as guest: register <user> <password> makes an account", {
@@ -74,45 +65,15 @@ const login: Command = {
     }
     if (password === undefined || password === "") {
       if (session.mode === "json") return fail("BAD_FORMAT", "usage: login <user> <password>");
-      session.awaitingPassword = name!;
       session.reply("login", `password for ${name} (typing is hidden):`);
-      session.setEcho(false);
+      session.expectPassword(name!);
       return;
     }
-    const key = name!.toLowerCase();
-    const address = session.connection.address;
-    const locked = chat.loginGuard.lockedFor(key);
-    const refused = locked > 0 ? 0 : chat.loginGuard.addressWait(address);
-    // A refused try costs the guesser the same wait as a wrong password (this connection only).
-    if (locked > 0 || refused > 0) await delay(chat.config.loginFailDelay * 1000);
-    if (locked > 0) {
-      return fail(
-        "LOCKED_OUT",
-        `too many failed logins for ${name}; try again in ${seconds(locked)} s`,
-      );
-    }
-    if (refused > 0) {
-      return fail(
-        "RATE_LIMITED",
-        `too many failed logins from your address; try again in ${seconds(refused)} s`,
-      );
-    }
-    const ok = await chat.accounts.verify(name!, password);
-    if (session.closed) return;
-    if (!ok) {
-      const lockout = chat.loginGuard.recordFailure(key, address);
-      chat.log("login failed", { user: name, peer: session.connection.peer, lockout });
-      await delay(chat.config.loginFailDelay * 1000);
-      return fail(
-        "LOGIN_FAILED",
-        "wrong user name or password" +
-          (lockout ? `; ${name} is locked out for ${seconds(lockout)} s` : ""),
-      );
-    }
-    chat.loginGuard.recordSuccess(key);
-    const account = chat.accounts.get(name!)!;
-    const { resumed } = chat.attach(session, account.name, account.role);
-    welcome(context, session, resumed);
+    const account = await chat.logins.check(session, name!, password);
+    if (account === null) return; // the connection went away meanwhile
+    if (isError(account)) return account;
+    const { user, resumed } = chat.attach(session, account);
+    welcome(chat, session, user, resumed);
   },
 };
 
@@ -122,28 +83,12 @@ const register: Command = {
   summary: "make a new account",
   access: "guest",
   async run({ chat, session }, [name, password]) {
-    if (!USER_NAME_PATTERN.test(name!)) {
-      return fail("BAD_FORMAT", "a user name is 1-32 letters, digits, _ or -");
-    }
-    if (!isValidPassword(password!)) {
-      return fail("BAD_FORMAT", "a password is 1-128 characters without spaces");
-    }
-    const address = session.connection.address;
-    const wait = chat.registrations.waitFor(address);
-    if (wait > 0) {
-      return fail(
-        "RATE_LIMITED",
-        `too many registrations from your address; try again in ${seconds(wait)} s`,
-      );
-    }
-    chat.registrations.take(address);
-    const result = await chat.accounts.register(name!, password!);
-    if (!result.ok) return fail(result.reason, result.message);
-    chat.log("register", { user: result.account.name, peer: session.connection.peer });
+    const account = await chat.logins.register(session, name!, password!);
+    if (isError(account)) return account;
     session.reply(
       "register",
-      `registered ${result.account.name}; log in with: login ${result.account.name} <password>`,
-      { user: result.account.name },
+      `registered ${account.name}; log in with: login ${account.name} <password>`,
+      { user: account.name },
     );
   },
 };
@@ -154,17 +99,8 @@ const passwd: Command = {
   summary: "change your password",
   access: "user",
   async run({ chat, session, user }, [oldPassword, newPassword]) {
-    if (!isValidPassword(newPassword!)) {
-      return fail("BAD_FORMAT", "a password is 1-128 characters without spaces");
-    }
-    if (!(await chat.accounts.verify(user.name, oldPassword!))) {
-      chat.loginGuard.recordFailure(user.key, session.connection.address);
-      await delay(chat.config.loginFailDelay * 1000);
-      return fail("LOGIN_FAILED", "your current password is not that");
-    }
-    const changed = await chat.accounts.changePassword(user.name, newPassword!);
-    if (!changed.ok) return fail(changed.reason, changed.message);
-    chat.log("password changed", { user: user.name });
+    const failed = await chat.logins.changePassword(session, user, oldPassword!, newPassword!);
+    if (failed) return failed;
     session.reply("passwd", "password changed");
   },
 };
@@ -193,10 +129,9 @@ const mode: Command = {
     if (wanted !== "text" && wanted !== "json") {
       return fail("BAD_FORMAT", "usage: mode <text|json>");
     }
-    if (session.connection.fixedPresentation && wanted !== session.mode) {
+    if (!session.setMode(wanted)) {
       return fail("BAD_FORMAT", `this connection speaks ${session.mode} only`);
     }
-    session.mode = wanted;
     session.reply("mode", `mode ${wanted}`, { mode: wanted });
   },
 };

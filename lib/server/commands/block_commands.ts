@@ -5,8 +5,8 @@
  * @module
  */
 
-import { fail } from "../command_table.ts";
-import { type Command, findAccount, isError } from "./context.ts";
+import { isError } from "../command_table.ts";
+import type { Command } from "./context.ts";
 
 const block: Command = {
   name: "block",
@@ -14,13 +14,8 @@ const block: Command = {
   summary: "stop receiving anything from a user",
   access: "user",
   run({ chat, session, user }, [name]) {
-    const account = findAccount(chat, name!);
+    const account = chat.directory.block(user, name!);
     if (isError(account)) return account;
-    if (account.name.toLowerCase() === user.key) {
-      return fail("BAD_FORMAT", "you cannot block yourself");
-    }
-    chat.store.block(user.name, account.name);
-    user.block(account.name);
     session.reply("block", `blocked ${account.name}`, { user: account.name, blocked: true });
   },
 };
@@ -31,8 +26,7 @@ const unblock: Command = {
   summary: "receive a blocked user's messages again",
   access: "user",
   run({ chat, session, user }, [name]) {
-    const wasBlocked = chat.store.unblock(user.name, name!);
-    user.unblock(name!);
+    const wasBlocked = chat.directory.unblock(user, name!);
     session.reply(
       "unblock",
       wasBlocked ? `unblocked ${name}` : `you had not blocked ${name}`,
@@ -48,7 +42,7 @@ const blocks: Command = {
   access: "user",
   cost: 0.5,
   run({ chat, session, user }) {
-    const names = chat.store.blocksOf(user.name);
+    const names = chat.directory.blocksOf(user);
     session.reply(
       "blocks",
       names.length ? `you block: ${names.join(", ")}` : "you block nobody",

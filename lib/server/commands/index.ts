@@ -11,7 +11,7 @@ import { MESSAGE_COMMANDS } from "./message_commands.ts";
 import { PRESENCE_COMMANDS } from "./presence_commands.ts";
 import { ROOM_COMMANDS } from "./room_commands.ts";
 
-export type { Command, CommandContext } from "./context.ts";
+export type { Command, SessionContext, UserContext } from "./context.ts";
 
 /** Every command, in the order `help` lists them. */
 export const COMMANDS: Command[] = [

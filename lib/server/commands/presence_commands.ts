@@ -5,15 +5,12 @@
  */
 
 import type { Chat } from "../chat.ts";
-import { fail } from "../command_table.ts";
+import { isError } from "../command_table.ts";
 import { clockTime, dateTime } from "../../shared/protocol.ts";
 import { sanitizeText } from "../../shared/sanitize.ts";
 import type { Session } from "../session.ts";
 import type { User } from "../user.ts";
-import { blocks, type Command, findAccount, isError } from "./context.ts";
-
-/** The longest info text, in characters. */
-export const MAX_INFO = 200;
+import type { Command } from "./context.ts";
 
 interface WhoEntry {
   user: string;
@@ -38,7 +35,7 @@ function whoLine(entry: WhoEntry): string {
 
 /** Replies with the users online (but `except`): a sentence per user, and the list as data. */
 function listUsers(chat: Chat, session: Session, command: string, except?: User): void {
-  const entries = [...chat.users.values()].filter((u) => u !== except).map(whoEntry);
+  const entries = [...chat.directory.everyone()].filter((u) => u !== except).map(whoEntry);
   const heading = `${entries.length} user${entries.length === 1 ? "" : "s"} online` +
     (except ? " besides you" : "") + (entries.length ? ":" : "");
   session.reply(command, [heading, ...entries.map(whoLine)].join("\n"), entries);
@@ -73,7 +70,7 @@ const wholasthr: Command = {
   access: "user",
   cost: 0.5,
   run({ chat, session, now }) {
-    const logins = chat.store.loginsSince(new Date(now.getTime() - 3600_000));
+    const logins = chat.directory.loginsSince(new Date(now.getTime() - 3600_000));
     const data = logins.map((login) => ({ user: login.user, time: login.time.toISOString() }));
     const text = [
       `${logins.length} user${logins.length === 1 ? "" : "s"} logged in within the last hour` +
@@ -91,23 +88,19 @@ const status: Command = {
   access: "user",
   cost: 0.5,
   run({ chat, session, user }, [name]) {
-    const account = findAccount(chat, name ?? user.name);
-    if (isError(account)) return account;
-    const present = chat.users.get(account.name.toLowerCase());
-    const lastLogin = chat.store.lastLogin(account.name);
-    const info = chat.store.info(account.name) ?? "";
-    const rooms = present?.roomNames() ?? [];
-    const state = present ? (present.online ? "online" : "reconnecting") : "offline";
-    const parts = [`${account.name}: ${state}`];
+    const presence = chat.directory.presence(name ?? user.name);
+    if (isError(presence)) return presence;
+    const { state, rooms, info, lastLogin } = presence;
+    const parts = [`${presence.user}: ${state}`];
     if (rooms.length) parts.push(`in ${rooms.join(", ")}`);
     if (info) parts.push(`info: ${info}`);
     parts.push(lastLogin ? `last login ${dateTime(lastLogin)}` : "never logged in");
     session.reply("status", parts.join("; "), {
-      user: account.name,
-      online: present?.online ?? false,
+      user: presence.user,
+      online: state === "online",
       state,
       rooms,
-      current: present?.current?.name ?? null,
+      current: presence.current,
       info,
       lastLogin: lastLogin?.toISOString() ?? null,
     });
@@ -121,10 +114,10 @@ const ping: Command = {
   access: "user",
   cost: 0.5,
   run({ chat, session, user }, [name]) {
-    const account = findAccount(chat, name!);
+    const account = chat.directory.account(name!);
     if (isError(account)) return account;
-    const online = chat.users.get(account.name.toLowerCase())?.online ?? false;
-    const blocksYou = blocks(chat, account.name, user.key);
+    const online = chat.directory.present(account.name)?.online ?? false;
+    const blocksYou = chat.directory.blocks(account.name, user.key);
     session.reply(
       "ping",
       `${account.name} is ${online ? "online" : "not online"}; ` +
@@ -142,17 +135,15 @@ const info: Command = {
   cost: 0.5,
   run({ chat, session, user }, [text]) {
     if (text === undefined) {
-      const current = chat.store.info(user.name) ?? "";
+      const current = chat.directory.info(user.name);
       session.reply("info", current ? `your info: ${current}` : "you have no info text", {
         info: current,
       });
       return;
     }
     const clean = sanitizeText(text);
-    if (clean.length > MAX_INFO) {
-      return fail("BAD_FORMAT", `info text is at most ${MAX_INFO} characters`);
-    }
-    chat.store.setInfo(user.name, clean);
+    const tooLong = chat.directory.setInfo(user, clean);
+    if (tooLong) return tooLong;
     session.reply("info", `your info is now: ${clean}`, { info: clean });
   },
 };

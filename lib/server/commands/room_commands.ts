@@ -4,73 +4,20 @@
  * @module
  */
 
-import type { Chat } from "../chat.ts";
-import { nameList } from "../name_list.ts";
-import { type CommandError, fail, type Outcome } from "../command_table.ts";
-import { MAX_ROOM_NAME } from "../../shared/protocol.ts";
+import { fail, isError, type Outcome } from "../command_table.ts";
 import type { Room } from "../room.ts";
-import { sanitizeText } from "../../shared/sanitize.ts";
-import type { User } from "../user.ts";
-import { type Command, type CommandContext, findRoom, isError, roomState } from "./context.ts";
-
-/** A usable room name: printable, 1-64 characters, not a bare number (numbers name rooms). */
-function checkRoomName(name: string): CommandError | null {
-  if (sanitizeText(name) !== name || name.length === 0 || name.length > MAX_ROOM_NAME) {
-    return fail("BAD_FORMAT", `a room name is 1-${MAX_ROOM_NAME} printable characters`);
-  }
-  if (/^#?\d+$/.test(name)) return fail("BAD_FORMAT", "a room name cannot be a number");
-  return null;
-}
+import { type Command, roomState, type UserContext } from "./context.ts";
 
 /** Replies to a room change with the user's rooms as data. */
-function roomReply(context: CommandContext, command: string, room: Room, text: string): void {
+function roomReply(context: UserContext, command: string, room: Room, text: string): void {
   context.session.reply(command, text, roomState(context.user, room));
 }
 
-function membersText(room: Room): string {
-  const names = (function* () {
-    for (const member of room.members) yield member.name;
-  })();
-  return `${room.members.size} here: ${nameList(names, room.members.size)}`;
-}
-
-/** Opens a room led by the user; with `alone`, the user leaves every other room first. */
-function openRoom(context: CommandContext, command: string, name: string, alone: boolean): Outcome {
-  const { chat, user } = context;
-  const bad = checkRoomName(name);
-  if (bad) return bad;
-  if (chat.rooms.has(name)) return fail("ROOM_EXISTS", `room ${name} exists; join it instead`);
-  if (chat.rooms.size >= chat.config.maxRooms) {
-    return fail("FORBIDDEN", "the server has too many rooms");
-  }
-  if (!alone) {
-    const full = checkRoomLimit(chat, user);
-    if (full) return full;
-  }
-  const room = chat.rooms.create(name, user);
-  if (alone) leaveAllBut(chat, user, room);
-  chat.joinRoom(user, room);
-  chat.log("room opened", { room: room.name, leader: user.name });
-  roomReply(context, command, room, `you opened room #${room.id} ${room.name} and lead it`);
-}
-
-function checkRoomLimit(chat: Chat, user: User): CommandError | null {
-  return user.rooms.size >= chat.config.maxRoomsPerUser
-    ? fail("FORBIDDEN", `you are in ${user.rooms.size} rooms, the most allowed; leave one first`)
-    : null;
-}
-
-function leaveAllBut(chat: Chat, user: User, keep: Room): void {
-  for (const room of [...user.rooms]) if (room !== keep) chat.leaveRoom(user, room);
-}
-
-/** The room a user names, which they must be in. */
-function memberRoom(chat: Chat, user: User, ref: string): Room | CommandError {
-  const room = findRoom(chat, ref);
+/** Opens a room led by the user (see {@link RoomService.open}) and replies. */
+function openRoom(context: UserContext, command: string, name: string, alone: boolean): Outcome {
+  const room = context.chat.rooms.open(context.user, name, alone);
   if (isError(room)) return room;
-  return room.members.has(user)
-    ? room
-    : fail("NOT_IN_ROOM", `you are not in ${room.name}; join it first`);
+  roomReply(context, command, room, `you opened room #${room.id} ${room.name} and lead it`);
 }
 
 const create: Command = {
@@ -96,12 +43,7 @@ const rooms: Command = {
   access: "user",
   cost: 0.5,
   run({ chat, session }) {
-    const list = chat.rooms.list().map((room) => ({
-      id: room.id,
-      name: room.name,
-      leader: room.leader?.name ?? null,
-      members: room.members.size,
-    }));
+    const list = chat.rooms.list();
     const lines = list.map((room) =>
       `  #${room.id} ${room.name}: ${room.members} member${room.members === 1 ? "" : "s"}, ` +
       (room.leader ? `led by ${room.leader}` : "permanent")
@@ -121,11 +63,10 @@ const enter: Command = {
   access: "user",
   run(context, [ref]) {
     const { chat, user } = context;
-    const room = findRoom(chat, ref!);
+    const room = chat.rooms.find(ref!);
     if (isError(room)) return room;
-    leaveAllBut(chat, user, room);
-    chat.joinRoom(user, room);
-    roomReply(context, "enter", room, `you entered ${room.name} (${membersText(room)})`);
+    chat.rooms.enter(user, room);
+    roomReply(context, "enter", room, `you entered ${room.name} (${chat.rooms.membersText(room)})`);
   },
 };
 
@@ -136,14 +77,11 @@ const join: Command = {
   access: "user",
   run(context, [ref]) {
     const { chat, user } = context;
-    const room = findRoom(chat, ref!);
+    const room = chat.rooms.find(ref!);
     if (isError(room)) return room;
-    if (!room.members.has(user)) {
-      const full = checkRoomLimit(chat, user);
-      if (full) return full;
-    }
-    chat.joinRoom(user, room);
-    roomReply(context, "join", room, `you joined ${room.name} (${membersText(room)})`);
+    const full = chat.rooms.join(user, room);
+    if (full) return full;
+    roomReply(context, "join", room, `you joined ${room.name} (${chat.rooms.membersText(room)})`);
   },
 };
 
@@ -155,9 +93,9 @@ const switchRoom: Command = {
   access: "user",
   cost: 0.5,
   run(context, [ref]) {
-    const room = memberRoom(context.chat, context.user, ref!);
+    const room = context.chat.rooms.memberRoom(context.user, ref!);
     if (isError(room)) return room;
-    context.user.current = room;
+    context.user.speakIn(room);
     roomReply(context, "switch", room, `now speaking in ${room.name}`);
   },
 };
@@ -169,10 +107,10 @@ const leave: Command = {
   access: "user",
   run(context, [ref]) {
     const { chat, user } = context;
-    const room = ref === undefined ? user.current : memberRoom(chat, user, ref);
+    const room = ref === undefined ? user.current : chat.rooms.memberRoom(user, ref);
     if (room === null) return fail("NOT_IN_ROOM", "you are not in any room");
     if (isError(room)) return room;
-    chat.leaveRoom(user, room);
+    chat.rooms.leave(user, room);
     const now = user.current ? `; now speaking in ${user.current.name}` : "";
     roomReply(context, "leave", room, `you left ${room.name}${now}`);
   },
@@ -184,9 +122,9 @@ const say: Command = {
   summary: "speak in a room you are in (a plain line speaks in your current room)",
   access: "user",
   run({ chat, user }, [ref, message]) {
-    const room = memberRoom(chat, user, ref!);
+    const room = chat.rooms.memberRoom(user, ref!);
     if (isError(room)) return room;
-    chat.say(user, room, message!);
+    chat.rooms.say(user, room, message!);
   },
 };
 

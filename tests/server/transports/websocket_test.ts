@@ -27,13 +27,6 @@ async function raw(
   return await RawWebSocket.open(await connectHttp(t), extra, autoRead);
 }
 
-/** The JSON events in the text frames `ws` has received. */
-function events(ws: RawWebSocket): Record<string, unknown>[] {
-  return ws.frames.filter((f) => f.opcode === 1).flatMap((f) =>
-    decoder.decode(f.payload).split("\n").filter(Boolean).map((line) => JSON.parse(line))
-  );
-}
-
 /** Waits for an event matching `match` on a raw WebSocket. */
 async function waitEvent(
   ws: RawWebSocket,

@@ -1,0 +1,142 @@
+/**
+ * The core's door: checking a password against lock-outs and per-address limits, registering
+ * accounts, changing passwords. A failed try costs the guesser time (`--login-fail-delay`), never
+ * the server.
+ *
+ * @module
+ */
+
+import type { Account, Accounts } from "./accounts.ts";
+import { AddressLimiter } from "./address_limiter.ts";
+import { type CommandError, fail } from "./command_table.ts";
+import type { ServerConfig } from "./config.ts";
+import type { Logger } from "./log.ts";
+import { LoginGuard } from "./login_guard.ts";
+import { isValidPassword } from "./password_hash.ts";
+import type { Session } from "./session.ts";
+import { USER_NAME_PATTERN } from "../shared/protocol.ts";
+import type { User } from "./user.ts";
+
+function seconds(ms: number): number {
+  return Math.ceil(ms / 1000);
+}
+
+function delay(ms: number): Promise<void> {
+  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
+}
+
+const BAD_PASSWORD = "a password is 1-128 characters without spaces";
+
+/**
+ * @example
+ * ```ts
+ * const logins = new Logins(config, accounts, log);
+ * const account = await logins.check(session, "alice", "secret");
+ * ```
+ */
+export class Logins {
+  readonly guard: LoginGuard;
+  readonly registrations: AddressLimiter;
+
+  constructor(readonly config: ServerConfig, readonly accounts: Accounts, readonly log: Logger) {
+    this.guard = new LoginGuard({
+      failures: config.lockoutFailures,
+      lockoutMs: config.lockoutSeconds * 1000,
+      perAddressPerMinute: config.failedLoginsPerAddress,
+    });
+    this.registrations = new AddressLimiter(config.registrationsPerAddress, 3600);
+  }
+
+  /** Forgets expired lock-outs and counts (housekeeping). */
+  sweep(): void {
+    this.guard.sweep();
+    this.registrations.sweep();
+  }
+
+  /**
+   * Checks a password; the account on success, the error to answer otherwise, or null when the
+   * session closed meanwhile.
+   */
+  async check(
+    session: Session,
+    name: string,
+    password: string,
+  ): Promise<Account | CommandError | null> {
+    const key = name.toLowerCase();
+    const address = session.connection.address;
+    const locked = this.guard.lockedFor(key);
+    const refused = locked > 0 ? 0 : this.guard.addressWait(address);
+    // A refused try costs the guesser the same wait as a wrong password (this connection only).
+    if (locked > 0 || refused > 0) await delay(this.config.loginFailDelay * 1000);
+    if (locked > 0) {
+      return fail(
+        "LOCKED_OUT",
+        `too many failed logins for ${name}; try again in ${seconds(locked)} s`,
+      );
+    }
+    if (refused > 0) {
+      return fail(
+        "RATE_LIMITED",
+        `too many failed logins from your address; try again in ${seconds(refused)} s`,
+      );
+    }
+    const ok = await this.accounts.verify(name, password);
+    if (session.closed) return null;
+    if (!ok) {
+      const lockout = this.guard.recordFailure(key, address);
+      this.log("login failed", { user: name, peer: session.connection.peer, lockout });
+      await delay(this.config.loginFailDelay * 1000);
+      return fail(
+        "LOGIN_FAILED",
+        "wrong user name or password" +
+          (lockout ? `; ${name} is locked out for ${seconds(lockout)} s` : ""),
+      );
+    }
+    this.guard.recordSuccess(key);
+    return this.accounts.get(name)!;
+  }
+
+  /** Makes an account, within the per-address registration limit. */
+  async register(
+    session: Session,
+    name: string,
+    password: string,
+  ): Promise<Account | CommandError> {
+    if (!USER_NAME_PATTERN.test(name)) {
+      return fail("BAD_FORMAT", "a user name is 1-32 letters, digits, _ or -");
+    }
+    if (!isValidPassword(password)) return fail("BAD_FORMAT", BAD_PASSWORD);
+    const address = session.connection.address;
+    const wait = this.registrations.waitFor(address);
+    if (wait > 0) {
+      return fail(
+        "RATE_LIMITED",
+        `too many registrations from your address; try again in ${seconds(wait)} s`,
+      );
+    }
+    this.registrations.take(address);
+    const result = await this.accounts.register(name, password);
+    if (!result.ok) return fail(result.reason, result.message);
+    this.log("register", { user: result.account.name, peer: session.connection.peer });
+    return result.account;
+  }
+
+  /** Changes `user`'s password after checking the current one (a wrong one counts as a failure). */
+  async changePassword(
+    session: Session,
+    user: User,
+    current: string,
+    next: string,
+  ): Promise<CommandError | null> {
+    if (!isValidPassword(next)) return fail("BAD_FORMAT", BAD_PASSWORD);
+    if (!(await this.accounts.verify(user.name, current))) {
+      this.guard.recordFailure(user.key, session.connection.address);
+      await delay(this.config.loginFailDelay * 1000);
+      return fail("LOGIN_FAILED", "your current password is not that");
+    }
+    const changed = await this.accounts.changePassword(user.name, next);
+    if (!changed.ok) return fail(changed.reason, changed.message);
+    this.log("password changed", { user: user.name });
+    return null;
+  }
+}
