@@ -6,6 +6,7 @@
  * @module
  */
 
+import { MessageStream } from "./message_stream.ts";
 import { Wakeup } from "./wakeup.ts";
 import type { Wire } from "./wires.ts";
 
@@ -116,7 +117,7 @@ export class RawWebSocket implements Wire {
   answerPings = true;
   #pending: Uint8Array = new Uint8Array();
   #cursor = 0;
-  #lines: Uint8Array[] = [];
+  readonly #messages = new MessageStream();
   #ended = false;
   readonly #arrived = new Wakeup();
   readonly #reading: Promise<void>;
@@ -160,6 +161,7 @@ export class RawWebSocket implements Wire {
       // reset, or closed by us
     }
     this.#ended = true;
+    this.#messages.end();
     this.#arrived.wake();
   }
 
@@ -183,7 +185,7 @@ export class RawWebSocket implements Wire {
       if (all.length - at < length) break;
       const frame = { opcode: all[offset]! & 0x0f, payload: all.slice(at, at + length) };
       this.frames.push(frame);
-      if (frame.opcode === 1) this.#lines.push(frame.payload);
+      if (frame.opcode === 1) this.#messages.push(decoder.decode(frame.payload));
       if (frame.opcode === 9 && this.answerPings) void this.sendFrame(10, frame.payload);
       offset = at + length;
     }
@@ -231,17 +233,8 @@ export class RawWebSocket implements Wire {
   }
 
   // As a Wire: text messages read as lines, lines written as text messages.
-  async read(buffer: Uint8Array): Promise<number | null> {
-    while (this.#lines.length === 0) {
-      if (this.#ended) return null;
-      await this.#arrived.wait(1000);
-    }
-    const chunk = this.#lines[0]!;
-    const n = Math.min(chunk.length, buffer.length);
-    buffer.set(chunk.subarray(0, n));
-    if (n === chunk.length) this.#lines.shift();
-    else this.#lines[0] = chunk.subarray(n);
-    return n;
+  read(buffer: Uint8Array): Promise<number | null> {
+    return this.#messages.read(buffer);
   }
 
   async write(bytes: Uint8Array): Promise<number> {

@@ -7,7 +7,7 @@
  */
 
 import { RawWebSocket } from "./raw_websocket.ts";
-import { Wakeup } from "./wakeup.ts";
+import { MessageStream } from "./message_stream.ts";
 
 /** A TLS connection to loopback that trusts `caCert`, its handshake done. */
 export async function connectTls(port: number, caCert: string): Promise<Deno.TlsConn> {
@@ -35,7 +35,6 @@ export type Via =
   | { kind: "ws"; port: number }
   | { kind: "wss"; port: number; caCert: string };
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /**
@@ -65,23 +64,20 @@ export async function dial(via: Via): Promise<Wire> {
 export class WebSocketWire implements Wire {
   /** Every close the server sent: code and reason. */
   closeEvent: { code: number; reason: string } | null = null;
-  readonly #chunks: Uint8Array[] = [];
-  readonly #arrived = new Wakeup();
+  readonly #messages = new MessageStream();
   #ended = false;
   readonly #closed: Promise<void>;
 
   private constructor(readonly socket: WebSocket) {
     socket.binaryType = "arraybuffer";
     socket.onmessage = (event) => {
-      const text = typeof event.data === "string" ? event.data : decoder.decode(event.data);
-      this.#chunks.push(encoder.encode(text.endsWith("\n") ? text : text + "\n"));
-      this.#arrived.wake();
+      this.#messages.push(typeof event.data === "string" ? event.data : decoder.decode(event.data));
     };
     this.#closed = new Promise((resolve) => {
       socket.onclose = (event) => {
         this.closeEvent = { code: event.code, reason: event.reason };
         this.#ended = true;
-        this.#arrived.wake();
+        this.#messages.end();
         resolve();
       };
     });
@@ -99,17 +95,8 @@ export class WebSocketWire implements Wire {
     return wire;
   }
 
-  async read(buffer: Uint8Array): Promise<number | null> {
-    while (this.#chunks.length === 0) {
-      if (this.#ended) return null;
-      await this.#arrived.wait(1000);
-    }
-    const chunk = this.#chunks[0]!;
-    const n = Math.min(chunk.length, buffer.length);
-    buffer.set(chunk.subarray(0, n));
-    if (n === chunk.length) this.#chunks.shift();
-    else this.#chunks[0] = chunk.subarray(n);
-    return n;
+  read(buffer: Uint8Array): Promise<number | null> {
+    return this.#messages.read(buffer);
   }
 
   /** Sends each line of `bytes` as one message. */
