@@ -78,7 +78,18 @@ export class Chat {
       sendq: this.config.sendq,
       rate: this.config.rate,
       burst: this.config.burst,
+      maxWaiting: this.config.maxWaiting,
+      maxLine: this.config.maxLine,
       cost: (_session, line) => this.#costOf(line),
+      jumpsQueue: (line) =>
+        typeof line === "string" && this.#commandOf(line)?.name === "logout" &&
+        this.commands.parse(line).kind === "command",
+      onThrottled: (session, waiting) =>
+        session.notice(
+          "info",
+          `slow down: ${waiting} line${waiting === 1 ? "" : "s"} waiting ` +
+            `(at most ${this.config.rate} a second after a burst of ${this.config.burst})`,
+        ),
       handle: (session, line) => this.#handleLine(session, line),
       onQueueFailure: (session, reason) => this.endSession(session, { kind: "lost", reason }),
       onHandlerError: (session, error) => {
@@ -129,9 +140,13 @@ export class Chat {
 
   #costOf(line: IncomingLine): number {
     if (typeof line !== "string") return 1;
-    const word = /^\/?(\S+)/.exec(line)?.[1];
-    const spec = word === undefined ? undefined : this.commands.get(word);
-    return spec?.cost ?? 1;
+    return this.#commandOf(line)?.cost ?? 1;
+  }
+
+  /** The command a line's first word names, if any (a cheap look, not the full parse). */
+  #commandOf(line: string): Command | undefined {
+    const word = /^\s*\/?(\S+)/.exec(line)?.[1];
+    return word === undefined ? undefined : this.commands.get(word);
   }
 
   #handleLine(session: Session, line: IncomingLine): void | Promise<void> {

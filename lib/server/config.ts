@@ -26,6 +26,8 @@ export interface ServerConfig {
   rate: number;
   /** Lines a connection may send at once before flood control slows it down. */
   burst: number;
+  /** Bytes of lines one connection may have waiting for flood control before reading stops. */
+  maxWaiting: number;
   maxConnections: number;
   maxPerAddress: number;
   /** Connections that have not logged in yet, at most. */
@@ -93,6 +95,7 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = {
   maxLine: 4096,
   rate: 5,
   burst: 10,
+  maxWaiting: 256 * 1024,
   maxConnections: 1000,
   maxPerAddress: 20,
   maxUnauthenticated: 200,
@@ -147,6 +150,11 @@ const NUMBER_FLAGS: Record<string, NumberFlag> = {
   "max-line": { key: "maxLine", help: "longest line accepted, bytes", min: 64 },
   "rate": { key: "rate", help: "chat lines per second per connection (0: unlimited)", min: 0 },
   "burst": { key: "burst", help: "lines a connection may send at once", min: 1 },
+  "max-waiting": {
+    key: "maxWaiting",
+    help: "bytes of lines read ahead while flood control holds them",
+    min: 0,
+  },
   "max-connections": { key: "maxConnections", help: "connections at once", min: 1 },
   "max-per-address": { key: "maxPerAddress", help: "connections from one address", min: 1 },
   "max-unauthenticated": {

@@ -3,9 +3,10 @@
  * logged in as, its outbound queue, and the lines waiting to be handled.
  *
  * Lines are handled one at a time, in order: a command that awaits (a login hashing a password)
- * holds the lines behind it, and flood control delays lines instead of dropping them. While lines
- * are waiting, the transport stops reading, so a flood backs up into the sender's TCP window
- * rather than the server's memory.
+ * holds the lines behind it, and flood control delays lines instead of dropping them. Past
+ * `--max-waiting` bytes of waiting lines the transport stops reading, so a flood backs up into the
+ * sender's TCP window rather than the server's memory; a `logout` read meanwhile drops the lines
+ * waiting and is handled at once.
  *
  * @module
  */
@@ -35,6 +36,14 @@ export interface SessionOptions {
   burst: number;
   /** Flood-control tokens a line costs (cheap commands cost less). */
   cost: (session: Session, line: IncomingLine) => number;
+  /** Bytes of received lines that may wait for flood control before the transport stops reading. */
+  maxWaiting: number;
+  /** The longest line: what an overlong line's report counts (at least that much was read). */
+  maxLine: number;
+  /** Whether a line goes ahead of those waiting, which are dropped (`logout`: leave now). */
+  jumpsQueue: (line: IncomingLine) => boolean;
+  /** Called once when lines start waiting behind flood control, with how many wait. */
+  onThrottled: (session: Session, waiting: number) => void;
   handle: LineHandler;
   /** Called when the outbound queue gives up (overflow or write failure). */
   onQueueFailure: (session: Session, reason: string) => void;
@@ -65,10 +74,15 @@ export class Session implements QueueOwner {
   readonly #bucket: TokenBucket;
   // Created when first needed: an idle session holds no arrays.
   #pending: IncomingLine[] | null = null;
+  #pendingBytes = 0;
   #pumping = false;
   #idleWaiters: (() => void)[] | null = null;
   #lagTimer: ReturnType<typeof setTimeout> | undefined;
   #lagWake: (() => void) | undefined;
+  /** Whether the waiting lines' sender has been told to slow down (once per backlog). */
+  #toldToSlowDown = false;
+  /** Set when a line jumped the queue: it is handled without waiting for tokens. */
+  #jumped = false;
 
   constructor(readonly connection: Connection, readonly options: SessionOptions) {
     this.#bucket = new TokenBucket(options.rate, options.burst);
@@ -181,28 +195,45 @@ export class Session implements QueueOwner {
     if (bytes && !this.closed) this.queue.push(bytes);
   }
 
-  /** Takes a line from the transport; it is handled in order, paced by flood control. */
+  /**
+   * Takes a line from the transport; it is handled in order, paced by flood control. A line that
+   * jumps the queue (a logout) drops the lines waiting and is handled next, at once.
+   */
   receive(line: IncomingLine): void {
     if (this.closed) return;
-    (this.#pending ??= []).push(line);
+    if (this.options.jumpsQueue(line)) {
+      this.#pending = [line];
+      this.#pendingBytes = this.#sizeOf(line);
+      this.#jumped = true;
+      clearTimeout(this.#lagTimer);
+      this.#lagWake?.();
+      this.#wake();
+    } else {
+      (this.#pending ??= []).push(line);
+      this.#pendingBytes += this.#sizeOf(line);
+    }
     if (!this.#pumping) void this.#pump();
   }
 
-  /** Whether lines are waiting: the transport should wait for {@link idle} before reading on. */
+  /**
+   * Whether more than `maxWaiting` bytes of lines wait for flood control: the transport should
+   * read no more until {@link belowBound} (a flood then backs up into the sender's TCP window).
+   */
   get backlogged(): boolean {
-    return this.#pending !== null && this.#pending.length > 0;
+    return this.#pendingBytes > this.options.maxWaiting;
   }
 
-  /** Resolves when every received line has been handled (or the session closed). */
-  idle(): Promise<void> {
-    if (!this.#pumping || this.closed) return Promise.resolve();
+  /** Resolves when the lines waiting are back within the bound (or the session closed). */
+  belowBound(): Promise<void> {
+    if (!this.backlogged || this.closed) return Promise.resolve();
     return new Promise((resolve) => (this.#idleWaiters ??= []).push(resolve));
   }
 
-  /** Stops handling lines and wakes whoever waits on {@link idle}. */
+  /** Stops handling lines and wakes whoever waits on {@link belowBound}. */
   markClosed(): void {
     this.closed = true;
     this.#pending = null;
+    this.#pendingBytes = 0;
     clearTimeout(this.#lagTimer);
     this.#lagWake?.();
     this.#wake();
@@ -214,8 +245,13 @@ export class Session implements QueueOwner {
       while (this.#pending !== null && this.#pending.length > 0 && !this.closed) {
         const line = this.#pending[0]!;
         const cost = this.options.cost(this, line);
-        const wait = this.#bucket.waitFor(cost);
+        const wait = this.#jumped ? 0 : this.#bucket.waitFor(cost);
+        this.#jumped = false;
         if (wait > 0) {
+          if (!this.#toldToSlowDown) {
+            this.#toldToSlowDown = true;
+            this.options.onThrottled(this, this.#pending.length);
+          }
           // Fake lag: the line waits its turn; nothing is dropped.
           await new Promise<void>((resolve) => {
             this.#lagWake = resolve;
@@ -226,7 +262,13 @@ export class Session implements QueueOwner {
         }
         this.#bucket.take(cost);
         this.#pending.shift();
-        if (this.#pending.length === 0) this.#pending = null;
+        this.#pendingBytes -= this.#sizeOf(line);
+        if (this.#pending.length === 0) {
+          this.#pending = null;
+          this.#pendingBytes = 0;
+          this.#toldToSlowDown = false;
+        }
+        if (!this.backlogged) this.#wake();
         try {
           const result = this.options.handle(this, line);
           if (result) await result;
@@ -238,6 +280,11 @@ export class Session implements QueueOwner {
       this.#pumping = false;
       this.#wake();
     }
+  }
+
+  /** What a waiting line counts against `maxWaiting`. */
+  #sizeOf(line: IncomingLine): number {
+    return typeof line === "string" ? line.length + 1 : this.options.maxLine;
   }
 
   #wake(): void {

@@ -142,3 +142,52 @@ Deno.test("floods from several connections do not raise the latency an honest pa
     assert.ok(bytes < payloads[i]!.length, `the server did not take all of flood ${i}`);
   });
 });
+
+Deno.test("a logout after a throttled paste takes effect at once and the waiting lines are dropped", async () => {
+  await using t = await startTestServer({ paster: "pp", reader: "pr" }, { rate: 5, burst: 10 });
+  await using paster = await LineClient.json(t.port, "paster", "pp");
+  await using reader = await LineClient.json(t.port, "reader", "pr");
+  await paster.command("join lobby");
+  await reader.command("join lobby");
+  await paster.sendBytes(encoder.encode(
+    Array.from({ length: 1000 }, (_, i) => `pasted ${i}\n`).join(""),
+  ));
+  const slowDown = await paster.nextEvent((e) => e.type === "notice" && e.kind === "info");
+  assert.match(String(slowDown.text), /^slow down: \d+ lines? waiting/);
+  const started = performance.now();
+  await paster.send("logout");
+  await paster.nextEvent((e) => e.command === "logout", 2000);
+  await paster.waitClosed(2000);
+  const took = performance.now() - started;
+  const left = await reader.nextEvent((e) => e.type === "notice" && e.kind === "leave");
+  assert.equal(left.text, "paster left lobby");
+  const relayed = reader.lines.filter((line) => line.includes("pasted ")).length;
+  assert.ok(relayed < 30, `${relayed} pasted lines relayed: the rest were dropped`);
+  assert.equal(
+    paster.lines.filter((line) => line.includes("slow down")).length,
+    1,
+    "told once",
+  );
+  console.log(`logout took ${took.toFixed(0)} ms behind a 1,000-line paste; ${relayed} relayed`);
+});
+
+Deno.test("a sender who hangs up behind a throttled paste is gone at once", async () => {
+  await using t = await startTestServer({ paster: "pp", reader: "pr" }, {
+    rate: 5,
+    burst: 10,
+    grace: 0,
+  });
+  const paster = await LineClient.json(t.port, "paster", "pp");
+  await using reader = await LineClient.json(t.port, "reader", "pr");
+  await paster.command("join lobby");
+  await reader.command("join lobby");
+  await paster.sendBytes(encoder.encode(
+    Array.from({ length: 1000 }, (_, i) => `pasted ${i}\n`).join(""),
+  ));
+  await paster.nextEvent((e) => e.type === "notice" && e.kind === "info");
+  await paster.close();
+  const lost = await reader.nextEvent((e) => e.type === "notice" && e.kind === "lost", 2000);
+  assert.match(String(lost.text), /paster lost connection/);
+  const who = await reader.command("who");
+  assert.ok(!String(who.text).includes("paster"), "no longer online");
+});

@@ -343,7 +343,7 @@ class EpollConnection implements Connection {
   #pauseReading(): void {
     this.#readPaused = true;
     this.#want(this.#interest & ~EPOLLIN);
-    void this.session.idle().then(() => {
+    void this.session.belowBound().then(() => {
       if (this.#closed || this.#ended) return;
       this.#readPaused = false;
       this.#want(this.#interest | EPOLLIN);

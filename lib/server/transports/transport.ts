@@ -169,10 +169,19 @@ export function tuneSocket(conn: Deno.Conn): void {
   }
 }
 
+/** What one read gave: bytes (a count), the end (null), or an error. */
+type ReadOutcome = { count: number | null } | { error: unknown };
+
+function readOnce(conn: Deno.Conn, buffer: Uint8Array): Promise<ReadOutcome> {
+  return conn.read(buffer).then((count) => ({ count }), (error) => ({ error }));
+}
+
 /**
- * Reads a stream connection into `input` until it ends or the session closes, reading no more
- * while the session has lines waiting (back-pressure: a flood backs up into the sender's TCP
- * window, not the server's memory); returns why it ended.
+ * Reads a stream connection into `input` until it ends or the session closes; returns why it
+ * ended. Back-pressure: lines waiting for flood control are read ahead up to `--max-waiting` bytes
+ * (so a `logout` typed after a paste is seen, and jumps the queue); past that, one more read is
+ * taken — so a sender who hangs up is noticed at once — and then none until the lines are back
+ * within the bound, so a flood backs up into the sender's TCP window, not the server's memory.
  */
 export async function readLoop(
   conn: Deno.Conn,
@@ -180,14 +189,14 @@ export async function readLoop(
   input: { push(bytes: Uint8Array): void },
 ): Promise<string> {
   let buffer = new Uint8Array(FIRST_READ_BUFFER);
+  let reading: Promise<ReadOutcome> | null = null;
   while (!session.closed) {
-    let n: number | null;
-    try {
-      n = await conn.read(buffer);
-    } catch (error) {
-      return session.closed ? "closed" : describeReadError(error);
-    }
+    const outcome: ReadOutcome = await (reading ?? readOnce(conn, buffer));
+    reading = null;
+    if ("error" in outcome) return session.closed ? "closed" : describeReadError(outcome.error);
+    const n = outcome.count;
     if (n === null) return "connection closed by peer";
+    if (session.closed) break;
     input.push(buffer.subarray(0, n));
     // The input keeps copies, so the buffer is reused; it grows for a busy connection and
     // shrinks back when the connection quietens, so an idle one holds little.
@@ -196,7 +205,18 @@ export async function readLoop(
     } else if (n < FIRST_READ_BUFFER && buffer.length > FIRST_READ_BUFFER) {
       buffer = new Uint8Array(FIRST_READ_BUFFER);
     }
-    if (session.backlogged) await session.idle();
+    if (!session.backlogged) continue;
+    // Past the bound: one more read, to notice a hang-up, then wait.
+    reading = readOnce(conn, buffer);
+    const below = session.belowBound().then(() => null);
+    const early = await Promise.race([reading, below]);
+    if (early === null) continue; // back within the bound first: the loop takes the read
+    reading = null;
+    if ("error" in early) return session.closed ? "closed" : describeReadError(early.error);
+    if (early.count === null) return "connection closed by peer";
+    if (session.closed) break;
+    input.push(buffer.subarray(0, early.count));
+    await session.belowBound();
   }
   return "closed";
 }
