@@ -15,13 +15,13 @@
  */
 
 import { basename, dirname, join } from "node:path";
-import { isValidUserName, USER_NAME_PATTERN } from "../shared/protocol.ts";
+import { isValidUserName, NEW_USER_NAME_PATTERN, newUserNameProblem } from "../shared/protocol.ts";
 import {
   HASH_SCHEME,
   hashPassword,
-  isValidPassword,
   MAX_PBKDF2_ITERATIONS,
   parsePasswordHash,
+  passwordProblem,
   verifyPassword,
 } from "./password_hash.ts";
 
@@ -206,23 +206,13 @@ export class Accounts {
    * ```
    */
   async register(name: string, password: string, role: Role = "user"): Promise<RegisterResult> {
-    if (!USER_NAME_PATTERN.test(name)) {
-      return {
-        ok: false,
-        reason: "BAD_FORMAT",
-        message: "a user name is 1-32 letters, digits, _ or -",
-      };
+    const badName = newUserNameProblem(name);
+    if (badName !== null) {
+      const reserved = NEW_USER_NAME_PATTERN.test(name);
+      return { ok: false, reason: reserved ? "NAME_TAKEN" : "BAD_FORMAT", message: badName };
     }
-    if (!isValidUserName(name)) {
-      return { ok: false, reason: "NAME_TAKEN", message: `the name ${name} is reserved` };
-    }
-    if (!isValidPassword(password)) {
-      return {
-        ok: false,
-        reason: "BAD_FORMAT",
-        message: "a password is one word of 1-128 characters, without spaces or control characters",
-      };
-    }
+    const badPassword = passwordProblem(password);
+    if (badPassword !== null) return { ok: false, reason: "BAD_FORMAT", message: badPassword };
     if (role !== "user" && role !== "admin") throw new RangeError(`unknown role ${role}`);
     const key = name.toLowerCase();
     if (this.#accounts.has(key) || this.#pending.has(key)) {
@@ -258,13 +248,8 @@ export class Accounts {
    * ```
    */
   async changePassword(name: string, newPassword: string): Promise<ChangePasswordResult> {
-    if (!isValidPassword(newPassword)) {
-      return {
-        ok: false,
-        reason: "BAD_FORMAT",
-        message: "a password is one word of 1-128 characters, without spaces or control characters",
-      };
-    }
+    const badPassword = passwordProblem(newPassword);
+    if (badPassword !== null) return { ok: false, reason: "BAD_FORMAT", message: badPassword };
     const key = name.toLowerCase();
     if (!this.#accounts.has(key)) {
       return { ok: false, reason: "NO_SUCH_USER", message: `no such user: ${name}` };

@@ -46,6 +46,8 @@ export interface CommandShape {
   access: Access;
   /** Flood-control tokens (default 1); cheap queries cost less. */
   cost?: number;
+  /** Said after the usage line when the arguments do not fit (the rule most often missed). */
+  formatHint?: string;
 }
 
 /** One command: its shape and its handler, given a context of type `Context`. */
@@ -152,14 +154,20 @@ export class CommandTable<Spec extends CommandShape> {
       return {
         kind: "error",
         spec,
-        error: fail("BAD_FORMAT", `usage: ${this.usageOf(spec)}`),
+        error: fail(
+          "BAD_FORMAT",
+          `usage: ${this.usageOf(spec)}` + (spec.formatHint ? ` (${spec.formatHint})` : ""),
+        ),
       };
     }
     return { kind: "command", spec, args };
   }
 }
 
-/** Splits arguments on white space; a rest argument keeps the rest of the line as typed. */
+/**
+ * Splits arguments on white space; a word may be quoted to hold spaces (`say "my big topic" hi`).
+ * A rest argument keeps the rest of the line as typed.
+ */
 function splitArgs(text: string, shape: ArgShape): string[] {
   const args: string[] = [];
   let rest = text.trim();
@@ -169,7 +177,7 @@ function splitArgs(text: string, shape: ArgShape): string[] {
       args.push(rest);
       break;
     }
-    const match = /^(\S+)\s*([\s\S]*)$/.exec(rest)!;
+    const match = /^"([^"]+)"(?:\s+|$)([\s\S]*)$/.exec(rest) ?? /^(\S+)\s*([\s\S]*)$/.exec(rest)!;
     args.push(match[1]!);
     rest = match[2]!;
   }

@@ -70,16 +70,16 @@ export class Directory {
     return this.store.blocksOf(target).some((name) => name.toLowerCase() === senderKey);
   }
 
-  /** `user` blocks `name`: stored, and applied at once. */
-  block(user: User, name: string): Account | CommandError {
+  /** `user` blocks `name`: stored, and applied at once; says whether it was blocked already. */
+  block(user: User, name: string): { account: Account; already: boolean } | CommandError {
     const account = this.account(name);
     if (isError(account)) return account;
     if (account.name.toLowerCase() === user.key) {
       return fail("BAD_FORMAT", "you cannot block yourself");
     }
-    this.store.block(user.name, account.name);
+    const added = this.store.block(user.name, account.name);
     user.block(account.name);
-    return account;
+    return { account, already: !added };
   }
 
   /** `user` stops blocking `name`; whether they had blocked them. */

@@ -12,9 +12,9 @@ import { type CommandError, fail } from "./command_table.ts";
 import type { ServerConfig } from "./config.ts";
 import type { Logger } from "./log.ts";
 import { LoginGuard } from "./login_guard.ts";
-import { isValidPassword } from "./password_hash.ts";
+import { passwordProblem } from "./password_hash.ts";
 import type { Session } from "./session.ts";
-import { USER_NAME_PATTERN } from "../shared/protocol.ts";
+import { NEW_USER_NAME_PATTERN, newUserNameProblem } from "../shared/protocol.ts";
 import type { User } from "./user.ts";
 
 function seconds(ms: number): number {
@@ -24,8 +24,6 @@ function seconds(ms: number): number {
 function delay(ms: number): Promise<void> {
   return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
 }
-
-const BAD_PASSWORD = "a password is 1-128 characters without spaces";
 
 /**
  * @example
@@ -96,16 +94,16 @@ export class Logins {
     return this.accounts.get(name)!;
   }
 
-  /** Makes an account, within the per-address registration limit. */
+  /**
+   * Makes an account, within the per-address registration limit. Only tries that make an account
+   * or fail on the password rules use up the allowance: a taken, reserved or malformed name is a
+   * mistake, not an attempt to register in bulk.
+   */
   async register(
     session: Session,
     name: string,
     password: string,
   ): Promise<Account | CommandError> {
-    if (!USER_NAME_PATTERN.test(name)) {
-      return fail("BAD_FORMAT", "a user name is 1-32 letters, digits, _ or -");
-    }
-    if (!isValidPassword(password)) return fail("BAD_FORMAT", BAD_PASSWORD);
     const address = session.connection.address;
     const wait = this.registrations.waitFor(address);
     if (wait > 0) {
@@ -114,9 +112,16 @@ export class Logins {
         `too many registrations from your address; try again in ${seconds(wait)} s`,
       );
     }
-    this.registrations.take(address);
+    const badName = newUserNameProblem(name);
+    if (badName !== null && !NEW_USER_NAME_PATTERN.test(name)) return fail("BAD_FORMAT", badName);
+    const badPassword = passwordProblem(password);
+    if (badPassword !== null) {
+      this.registrations.take(address);
+      return fail("BAD_FORMAT", badPassword);
+    }
     const result = await this.accounts.register(name, password);
     if (!result.ok) return fail(result.reason, result.message);
+    this.registrations.take(address);
     this.log("register", { user: result.account.name, peer: session.connection.peer });
     return result.account;
   }
@@ -128,7 +133,8 @@ export class Logins {
     current: string,
     next: string,
   ): Promise<CommandError | null> {
-    if (!isValidPassword(next)) return fail("BAD_FORMAT", BAD_PASSWORD);
+    const badPassword = passwordProblem(next);
+    if (badPassword !== null) return fail("BAD_FORMAT", badPassword);
     if (!(await this.accounts.verify(user.name, current))) {
       this.guard.recordFailure(user.key, session.connection.address);
       await delay(this.config.loginFailDelay * 1000);

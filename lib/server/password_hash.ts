@@ -116,9 +116,26 @@ export async function verifyPassword(password: string, stored: string): Promise<
  * ```
  */
 export function isValidPassword(p: string): boolean {
-  if (p.length === 0 || p.length > 2 * MAX_PASSWORD_LENGTH) return false;
-  if ([...p].length > MAX_PASSWORD_LENGTH) return false;
-  return !/[\s\p{Cc}]/u.test(p);
+  return passwordProblem(p) === null;
+}
+
+/**
+ * What is wrong with a password, in words (null when it is fine): each rule says itself, so a
+ * control character is not reported as a length problem.
+ *
+ * @example
+ * ```ts
+ * passwordProblem("two words"); // "a password is one word: no spaces"
+ * ```
+ */
+export function passwordProblem(p: string): string | null {
+  if (p.length === 0) return "a password cannot be empty";
+  if (p.length > 2 * MAX_PASSWORD_LENGTH || [...p].length > MAX_PASSWORD_LENGTH) {
+    return `a password is at most ${MAX_PASSWORD_LENGTH} characters`;
+  }
+  if (/\s/u.test(p)) return "a password is one word: no spaces";
+  if (/\p{Cc}/u.test(p)) return "a password cannot hold control characters";
+  return null;
 }
 
 /**

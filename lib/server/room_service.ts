@@ -42,9 +42,22 @@ export class RoomService {
       fail("NO_SUCH_ROOM", `no such room: ${ref.slice(0, 64)}; rooms lists them`);
   }
 
-  /** A room the user names, which they must be in. */
-  memberRoom(user: User, ref: string): Room | CommandError {
-    const room = this.find(ref);
+  /**
+   * The room a one-word reference names (`say`'s first argument), or NO_SUCH_ROOM saying how to
+   * name a room whose name has spaces.
+   */
+  findWord(ref: string): Room | CommandError {
+    return this.#rooms.find(ref) ??
+      fail(
+        "NO_SUCH_ROOM",
+        `no such room: ${ref.slice(0, 64)} (for a room whose name has spaces, use its number ` +
+          `or quote the name: rooms lists them)`,
+      );
+  }
+
+  /** A room the user names, which they must be in (`oneWord`: named by one word, as `say`'s). */
+  memberRoom(user: User, ref: string, oneWord = false): Room | CommandError {
+    const room = oneWord ? this.findWord(ref) : this.find(ref);
     if (isError(room)) return room;
     return room.members.has(user)
       ? room
@@ -89,21 +102,30 @@ export class RoomService {
     this.#add(user, room);
   }
 
-  /** Joins a room as well as the others (or makes it current if already in it). */
-  join(user: User, room: Room): CommandError | null {
-    if (!room.members.has(user)) {
+  /**
+   * Joins a room as well as the others; returns whether the user was in it already (it then just
+   * becomes the current room).
+   */
+  join(user: User, room: Room): CommandError | { already: boolean } {
+    const already = room.members.has(user);
+    if (!already) {
       const full = this.#roomLimit(user);
       if (full) return full;
     }
     this.#add(user, room);
-    return null;
+    return { already };
   }
 
-  /** Takes a user out of a room; a room whose leader leaves closes. */
+  /**
+   * Takes a user out of a room; a room whose leader leaves closes, and the leader is told too when
+   * still here (moving on with `enter` or `create`, or leaving it).
+   */
   leave(user: User, room: Room): void {
     if (!room.remove(user)) return;
     this.announce(room, "leave", user, `${user.name} left ${room.name}`);
-    if (room.leader === user) this.close(room, `its leader ${user.name} left`);
+    if (room.leader === user) {
+      this.close(room, `its leader ${user.name} left`, user.online ? user : undefined);
+    }
   }
 
   /** Takes a user out of every room (those they lead close). */
@@ -111,8 +133,8 @@ export class RoomService {
     for (const room of [...user.rooms]) this.leave(user, room);
   }
 
-  /** Closes a room: every member is told and taken out. */
-  close(room: Room, why: string): void {
+  /** Closes a room: every member (and `alsoTell`, its leader who just left) is told and taken out. */
+  close(room: Room, why: string, alsoTell?: User): void {
     clearTimeout(room.summaryTimer);
     this.#rooms.remove(room);
     const event = new EncodedEvent({
@@ -123,6 +145,7 @@ export class RoomService {
       time: new Date(),
     });
     for (const member of room.empty()) member.deliver(event, this.config.sendq);
+    alsoTell?.deliver(event, this.config.sendq);
     this.log("room closed", { room: room.name, why });
   }
 

@@ -274,8 +274,23 @@ export function parseWireEvent(line: string): WireEvent | undefined {
   return v as unknown as WireEvent;
 }
 
-/** Word characters allowed in user names: 1–32 of `A-Za-z0-9_-`. */
+/** Word characters allowed in user names: 1–32 of `A-Za-z0-9_-` (what existing accounts may be). */
 export const USER_NAME_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
+
+/**
+ * A name a new account may take: it starts with a letter (so no `-`, `_` or `--help` accounts
+ * whose lines would read oddly), then up to 31 of `A-Za-z0-9_-`. Accounts made before the rule
+ * keep working.
+ */
+export const NEW_USER_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
+
+/** What is wrong with a name for a new account, in words (null when it is fine). */
+export function newUserNameProblem(name: string): string | null {
+  if (!NEW_USER_NAME_PATTERN.test(name)) {
+    return "a user name starts with a letter, then up to 31 letters, digits, _ or -";
+  }
+  return RESERVED_NAMES.has(name.toLowerCase()) ? `the name ${name} is reserved` : null;
+}
 
 /** Names no account may take. */
 export const RESERVED_NAMES: ReadonlySet<string> = new Set(["*", "guest", "server"]);

@@ -131,7 +131,8 @@ Deno.test("every command with too few or too many arguments gets BAD_FORMAT with
     for (const line of wrong) {
       const reply = await alice.command(line);
       assert.equal(reply.code, "BAD_FORMAT", line);
-      assert.equal(reply.text, `usage: ${table.usageOf(spec)}`, line);
+      const hint = spec.formatHint ? ` (${spec.formatHint})` : "";
+      assert.equal(reply.text, `usage: ${table.usageOf(spec)}${hint}`, line);
       tried++;
     }
   }

@@ -81,6 +81,7 @@ const register: Command = {
   name: "register",
   usage: "<user> <password>",
   summary: "make a new account",
+  formatHint: "a password is one word, without spaces",
   access: "guest",
   async run({ chat, session }, [name, password]) {
     const account = await chat.logins.register(session, name!, password!);
@@ -97,6 +98,7 @@ const passwd: Command = {
   name: "passwd",
   usage: "<old> <new>",
   summary: "change your password",
+  formatHint: "a password is one word, without spaces",
   access: "user",
   async run({ chat, session, user }, [oldPassword, newPassword]) {
     const failed = await chat.logins.changePassword(session, user, oldPassword!, newPassword!);
@@ -156,7 +158,10 @@ const help: Command = {
       }]);
       return;
     }
-    const lines = table.specs.map((spec) => `  ${table.usageOf(spec).padEnd(28)} ${spec.summary}`);
+    const lines = table.specs.map((spec) =>
+      `  ${table.usageOf(spec).padEnd(28)} ${spec.summary}` +
+      (spec.aliases?.length ? ` (also: ${spec.aliases.join(", ")})` : "")
+    );
     session.reply(
       "help",
       ["commands (a line that is no command speaks in your current room):", ...lines].join("\n"),

@@ -14,9 +14,14 @@ const block: Command = {
   summary: "stop receiving anything from a user",
   access: "user",
   run({ chat, session, user }, [name]) {
-    const account = chat.directory.block(user, name!);
-    if (isError(account)) return account;
-    session.reply("block", `blocked ${account.name}`, { user: account.name, blocked: true });
+    const blocked = chat.directory.block(user, name!);
+    if (isError(blocked)) return blocked;
+    const { account, already } = blocked;
+    session.reply(
+      "block",
+      already ? `you already block ${account.name}` : `blocked ${account.name}`,
+      { user: account.name, blocked: true },
+    );
   },
 };
 

@@ -94,7 +94,10 @@ const status: Command = {
     const parts = [`${presence.user}: ${state}`];
     if (rooms.length) parts.push(`in ${rooms.join(", ")}`);
     if (info) parts.push(`info: ${info}`);
-    parts.push(lastLogin ? `last login ${dateTime(lastLogin)}` : "never logged in");
+    // For someone online, their last login is the one they are on now.
+    if (!lastLogin) parts.push("never logged in");
+    else if (state === "offline") parts.push(`last login ${dateTime(lastLogin)}`);
+    else parts.push(`logged in since ${dateTime(lastLogin)}`);
     session.reply("status", parts.join("; "), {
       user: presence.user,
       online: state === "online",
@@ -130,7 +133,7 @@ const ping: Command = {
 const info: Command = {
   name: "info",
   usage: "[text...]",
-  summary: "show your info text, or set it",
+  summary: 'show your info text, or set it (info "" clears it)',
   access: "user",
   cost: 0.5,
   run({ chat, session, user }, [text]) {
@@ -141,10 +144,13 @@ const info: Command = {
       });
       return;
     }
-    const clean = sanitizeText(text);
+    // `info ""` clears it (a text of only spaces is no text, and shows the current one).
+    const clean = text === '""' ? "" : sanitizeText(text);
     const tooLong = chat.directory.setInfo(user, clean);
     if (tooLong) return tooLong;
-    session.reply("info", `your info is now: ${clean}`, { info: clean });
+    session.reply("info", clean ? `your info is now: ${clean}` : "your info text is cleared", {
+      info: clean,
+    });
   },
 };
 

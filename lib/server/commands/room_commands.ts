@@ -79,9 +79,12 @@ const join: Command = {
     const { chat, user } = context;
     const room = chat.rooms.find(ref!);
     if (isError(room)) return room;
-    const full = chat.rooms.join(user, room);
-    if (full) return full;
-    roomReply(context, "join", room, `you joined ${room.name} (${chat.rooms.membersText(room)})`);
+    const joined = chat.rooms.join(user, room);
+    if (isError(joined)) return joined;
+    const text = joined.already
+      ? `you are already in ${room.name}; it is your current room`
+      : `you joined ${room.name} (${chat.rooms.membersText(room)})`;
+    roomReply(context, "join", room, text);
   },
 };
 
@@ -122,7 +125,7 @@ const say: Command = {
   summary: "speak in a room you are in (a plain line speaks in your current room)",
   access: "user",
   run({ chat, user }, [ref, message]) {
-    const room = chat.rooms.memberRoom(user, ref!);
+    const room = chat.rooms.memberRoom(user, ref!, true);
     if (isError(room)) return room;
     chat.rooms.say(user, room, message!);
   },

@@ -1,0 +1,100 @@
+/**
+ * The rough edges a new user hit (issue 16's server-side bugs), each shown over a real socket:
+ * registrations that fail on the name do not use up the allowance, a leader moving on is told its
+ * room closed, `say` reaches a room whose name has spaces, info can be cleared, names start with a
+ * letter, and repeated or self-referring commands say so.
+ */
+import assert from "node:assert/strict";
+import { LineClient } from "../helpers/line_client.ts";
+import { startTestServer } from "../helpers/server.ts";
+
+const USERS = { alice: "a", bob: "b" };
+
+Deno.test("registrations refused for a taken, reserved or malformed name do not use up the allowance", async () => {
+  await using t = await startTestServer(USERS, { registrationsPerAddress: 2 });
+  await using guest = await LineClient.connectJson(t.port);
+  await guest.command("login guest");
+  for (
+    const line of ["register Alice pw", "register guest pw", "register -x pw", "register 9lives pw"]
+  ) {
+    const reply = await guest.command(line);
+    assert.ok(["NAME_TAKEN", "BAD_FORMAT"].includes(String(reply.code)), `${line}: ${reply.code}`);
+  }
+  assert.equal((await guest.command("register carol c")).command, "register");
+  // A password that breaks the rules counts: that is how a bulk registrar would probe.
+  assert.equal((await guest.command("register dave \x01x")).code, "BAD_FORMAT");
+  assert.equal((await guest.command("register erin e")).code, "RATE_LIMITED");
+});
+
+Deno.test("a name must start with a letter; each password rule says itself", async () => {
+  await using t = await startTestServer(USERS);
+  await using guest = await LineClient.connectJson(t.port);
+  await guest.command("login guest");
+  for (const name of ["-", "_", "--help", "_x", "1a"]) {
+    const reply = await guest.command(`register ${name} pw`);
+    assert.equal(reply.code, "BAD_FORMAT", name);
+    assert.match(String(reply.text), /starts with a letter/, name);
+  }
+  const control = await guest.command("register carol a\x07b");
+  assert.match(String(control.text), /control characters/);
+  const long = await guest.command(`register carol ${"x".repeat(129)}`);
+  assert.match(String(long.text), /at most 128 characters/);
+  const words = await guest.command("register carol two words");
+  assert.match(String(words.text), /usage: register <user> <password> \(a password is one word/);
+});
+
+Deno.test("a leader who moves on with enter or create is told the room they led closed", async () => {
+  await using t = await startTestServer(USERS);
+  await using alice = await LineClient.json(t.port, "alice", "a");
+  await using bob = await LineClient.json(t.port, "bob", "b");
+  await alice.command("create games");
+  await bob.command("join games");
+  const told = (text: string) =>
+    alice.lines.some((line) => line.includes('"kind":"closed"') && line.includes(text));
+  await alice.command("enter lobby"); // the notice comes before the reply
+  assert.ok(told("room games closed: its leader alice left"));
+  await bob.nextEvent((e) => e.kind === "closed");
+  await alice.command("start chess club");
+  await alice.command("create poker");
+  assert.ok(told("room chess club closed: its leader alice left"));
+});
+
+Deno.test("say reaches a room whose name has spaces by number or quoted, and the error says how", async () => {
+  await using t = await startTestServer(USERS);
+  await using alice = await LineClient.json(t.port, "alice", "a");
+  await using bob = await LineClient.json(t.port, "bob", "b");
+  const started = await alice.command("start my big topic");
+  assert.equal((started.data as { room: string }).room, "my big topic");
+  await bob.command("join my big topic");
+  await bob.send('say "my big topic" quoted hello'); // a say has no reply
+  assert.equal((await alice.nextEvent((e) => e.type === "message")).text, "quoted hello");
+  await bob.send("say #2 numbered hello");
+  assert.equal((await alice.nextEvent((e) => e.type === "message")).text, "numbered hello");
+  const error = await bob.command("say my big topic hello");
+  assert.equal(error.code, "NO_SUCH_ROOM");
+  assert.match(String(error.text), /use its number or quote the name/);
+});
+
+Deno.test('info "" clears the info text; only spaces shows it', async () => {
+  await using t = await startTestServer(USERS);
+  await using alice = await LineClient.json(t.port, "alice", "a");
+  await alice.command("info away until monday");
+  assert.equal((await alice.command("info    ")).text, "your info: away until monday");
+  const cleared = await alice.command('info ""');
+  assert.equal(cleared.text, "your info text is cleared");
+  assert.deepEqual((await alice.command("info")).data, { info: "" });
+});
+
+Deno.test("block twice and join twice say already; status of yourself shows this login, not a last one", async () => {
+  await using t = await startTestServer(USERS);
+  await using alice = await LineClient.json(t.port, "alice", "a");
+  assert.equal((await alice.command("block bob")).text, "blocked bob");
+  assert.equal((await alice.command("block BOB")).text, "you already block bob");
+  await alice.command("join lobby");
+  assert.match(String((await alice.command("join lobby")).text), /already in lobby/);
+  const status = await alice.command("status");
+  assert.match(String(status.text), /logged in since/);
+  assert.doesNotMatch(String(status.text), /last login/);
+  const help = await alice.command("help");
+  assert.match(String(help.text), /logout .*\(also: quit, exit\)/);
+});
