@@ -1,26 +1,36 @@
 /**
- * parley's terminal client: `deno task client [--host H] [--port P] [--user NAME]`.
+ * parley's terminal client: `deno task client [--host H] [--port P] [--tls] [--ca FILE]
+ * [--user NAME]`.
  *
  * Type a line to say it in your current room, or a command (`help` lists them). `login <user>`
  * asks for the password with disguised echo; `logout` leaves. Lost connections are retried
- * automatically, and the session (login, rooms, current room) is restored.
+ * automatically, and the session (login, rooms, current room) is restored. `--tls` connects
+ * with TLS; a certificate the client refuses ends it (status 4) instead of being retried.
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
-import { runClient } from "./lib/client/chat_client.ts";
+import { EXIT_TLS, runClient } from "./lib/client/chat_client.ts";
+import { readCaFile, type TlsOptions } from "./lib/client/tls.ts";
+import { trustSystemRoots } from "./lib/client/trust_store.ts";
 import { isValidUserName } from "./lib/shared/protocol.ts";
 
 /** The server a client reaches when given no options (the server's default port, locally). */
 export const DEFAULT_HOST = "127.0.0.1";
 /** The server's default port. */
 export const DEFAULT_PORT = 4000;
+/** The server's default `--tls-port`: the port used with `--tls` when no `--port` is given. */
+export const DEFAULT_TLS_PORT = 4443;
 
-const USAGE = `usage: deno task client [--host H] [--port P] [--user NAME]
+const USAGE = `usage: deno task client [--host H] [--port P] [--tls] [--ca FILE] [--user NAME]
 
   --host H      server host name or address (default ${DEFAULT_HOST})
-  --port P      server port (default ${DEFAULT_PORT})
+  --port P      server port (default ${DEFAULT_PORT}, or ${DEFAULT_TLS_PORT} with --tls)
+  --tls         connect with TLS, checking the server's certificate against the
+                system's certificate authorities and Deno's (and --ca FILE)
+  --ca FILE     also trust the PEM certificate(s) in FILE, e.g. a self-signed server's
+                (from deno task cert); implies --tls
   --user NAME   log in as NAME at start; the password is asked for
   --help        show this help
 
@@ -32,13 +42,25 @@ Type a line to say it in your current room, or a command (help lists them):
 
 Lost connections are retried (about 3 s, then longer, up to about 30 s); the client logs in
 again and re-enters your rooms by itself. Lines typed while offline are sent once it is back.
+A certificate the client refuses (unknown authority, expired, made for another host name) is
+not retried: the client says why and stops.
 Exit status: 0 after logout, 130 after Ctrl-C, 3 when a login elsewhere took the session over,
-2 for bad options.`;
+${EXIT_TLS} when the server's certificate was refused (or it does not speak TLS), 2 for bad options.`;
+
+/** The command line, parsed. */
+export interface ClientArgs {
+  host: string;
+  port: number;
+  user?: string;
+  help: boolean;
+  /** Connect with TLS (`--tls`, or implied by `--ca`). */
+  tls: boolean;
+  /** `--ca FILE`: a PEM file of certificates to trust as well. */
+  ca?: string;
+}
 
 /** The parsed command line, or an error message. */
-export function parseClientArgs(
-  args: string[],
-): { host: string; port: number; user?: string; help: boolean } | { error: string } {
+export function parseClientArgs(args: string[]): ClientArgs | { error: string } {
   let values;
   try {
     ({ values } = parseArgs({
@@ -47,6 +69,8 @@ export function parseClientArgs(
         host: { type: "string" },
         port: { type: "string" },
         user: { type: "string" },
+        tls: { type: "boolean" },
+        ca: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -57,7 +81,10 @@ export function parseClientArgs(
   }
   const host = values.host ?? DEFAULT_HOST;
   if (host === "") return { error: "--host needs a host name or address" };
-  const portText = values.port ?? String(DEFAULT_PORT);
+  if (values.ca === "") return { error: "--ca needs a file name" };
+  // A CA file only means something for TLS: giving one asks for TLS.
+  const tls = !!values.tls || values.ca !== undefined;
+  const portText = values.port ?? String(tls ? DEFAULT_TLS_PORT : DEFAULT_PORT);
   const port = Number(portText);
   if (!/^[0-9]+$/.test(portText) || port < 1 || port > 65535) {
     return { error: `--port needs a number from 1 to 65535, not ${JSON.stringify(portText)}` };
@@ -65,7 +92,24 @@ export function parseClientArgs(
   if (values.user !== undefined && !isValidUserName(values.user) && values.user !== "guest") {
     return { error: `--user: not a valid user name: ${JSON.stringify(values.user)}` };
   }
-  return { host: host.replace(/^\[(.*)\]$/, "$1"), port, user: values.user, help: !!values.help };
+  return {
+    host: host.replace(/^\[(.*)\]$/, "$1"),
+    port,
+    user: values.user,
+    help: !!values.help,
+    tls,
+    ca: values.ca,
+  };
+}
+
+/** The TLS options for the parsed command line (reading `--ca`), or an error message. */
+export async function tlsOptions(
+  parsed: ClientArgs,
+): Promise<{ tls?: TlsOptions } | { error: string }> {
+  if (!parsed.tls) return {};
+  if (parsed.ca === undefined) return { tls: {} };
+  const ca = await readCaFile(parsed.ca);
+  return "error" in ca ? ca : { tls: { caCerts: [ca.pem], caFile: parsed.ca } };
 }
 
 if (import.meta.main) {
@@ -78,7 +122,18 @@ if (import.meta.main) {
     console.log(USAGE);
     Deno.exit(0);
   }
-  const code = await runClient({ host: parsed.host, port: parsed.port, user: parsed.user });
+  if (parsed.tls) trustSystemRoots(); // before the first TLS connection
+  const tls = await tlsOptions(parsed);
+  if ("error" in tls) {
+    console.error(`parley client: ${tls.error}`);
+    Deno.exit(2);
+  }
+  const code = await runClient({
+    host: parsed.host,
+    port: parsed.port,
+    user: parsed.user,
+    tls: tls.tls,
+  });
   // A read of the keyboard may still be pending: end the process rather than wait for a key.
   Deno.exit(code);
 }

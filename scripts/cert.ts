@@ -34,9 +34,7 @@ export async function makeCertificate(
   const name = options.name ?? "localhost";
   await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
   const files = { cert: `${dir}/cert.pem`, key: `${dir}/key.pem` };
-  const args = [
-    "req",
-    "-x509",
+  const request = [
     "-newkey",
     "ec",
     "-pkeyopt",
@@ -44,8 +42,6 @@ export async function makeCertificate(
     "-nodes",
     "-keyout",
     files.key,
-    "-out",
-    files.cert,
     "-subj",
     `/CN=${name}`,
     "-addext",
@@ -58,14 +54,85 @@ export async function makeCertificate(
     "-addext",
     "extendedKeyUsage=serverAuth",
   ];
-  if (days >= 0) args.push("-days", String(Math.max(days, 1)));
-  else args.push("-not_before", openSslTime(days - 1), "-not_after", openSslTime(days));
+  if (days >= 0) {
+    await openssl([
+      "req",
+      "-x509",
+      ...request,
+      "-out",
+      files.cert,
+      "-days",
+      String(Math.max(days, 1)),
+    ]);
+  } else {
+    await selfSignInThePast(dir, request, files, days);
+  }
+  await Deno.chmod(files.key, 0o600);
+  return files;
+}
+
+/**
+ * Makes a certificate that ended `-days` days ago. `req -x509` takes no start or end date before
+ * OpenSSL 3.4 (and no negative `-days`), but `ca -selfsign` takes both in every version: so a
+ * request is made and self-signed through a throw-away one-certificate CA database.
+ */
+async function selfSignInThePast(
+  dir: string,
+  request: string[],
+  files: CertificateFiles,
+  days: number,
+): Promise<void> {
+  const work = await Deno.makeTempDir({ dir, prefix: "ca-" });
+  try {
+    await Deno.writeTextFile(`${work}/index.txt`, "");
+    await Deno.writeTextFile(
+      `${work}/ca.cnf`,
+      [
+        "[ca]",
+        "default_ca = selfsigned",
+        "[selfsigned]",
+        `database = ${work}/index.txt`,
+        `new_certs_dir = ${work}`,
+        `serial = ${work}/serial`,
+        "rand_serial = yes",
+        "default_md = sha256",
+        "policy = any",
+        "copy_extensions = copy",
+        "unique_subject = no",
+        "[any]",
+        "commonName = supplied",
+      ].join("\n") + "\n",
+    );
+    await openssl(["req", "-new", ...request, "-out", `${work}/request.pem`]);
+    await openssl([
+      "ca",
+      "-batch",
+      "-notext",
+      "-config",
+      `${work}/ca.cnf`,
+      "-selfsign",
+      "-keyfile",
+      files.key,
+      "-in",
+      `${work}/request.pem`,
+      "-out",
+      files.cert,
+      "-startdate",
+      openSslTime(days - 1),
+      "-enddate",
+      openSslTime(days),
+    ]);
+  } finally {
+    await Deno.remove(work, { recursive: true });
+  }
+}
+
+/** Runs openssl; throws with its own words when it fails. */
+async function openssl(args: string[]): Promise<void> {
   const out = await new Deno.Command("openssl", { args, stdout: "null", stderr: "piped" }).output();
   if (!out.success) {
     throw new Error(`openssl failed: ${new TextDecoder().decode(out.stderr).trim()}`);
   }
-  await Deno.chmod(files.key, 0o600);
-  return files;
 }
 
 /** A time `days` from now in openssl's YYYYMMDDHHMMSSZ form. */

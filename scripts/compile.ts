@@ -40,7 +40,8 @@ export const TARGETS = [
   {
     entry: "client.ts",
     name: "parley-client",
-    permissions: ["--allow-net", "--allow-env"],
+    // --allow-read for --ca FILE.
+    permissions: ["--allow-net", "--allow-env", "--allow-read"],
     include: [],
   },
 ] as const;

@@ -16,12 +16,16 @@
  * After a disconnection the user did not ask for, the client reports it and retries with backoff
  * (about 3 s growing to about 30 s), then logs in again and re-enters every room the user was in,
  * with the same current room. Lines typed while offline are queued (up to
- * {@link MAX_QUEUED} of them) and sent once the session is restored.
+ * {@link MAX_QUEUED} of them) and sent once the session is restored. Over TLS the same holds for
+ * network failures, but a refused certificate ends the client ({@link EXIT_TLS}): every retry would
+ * be refused alike.
  *
  * @module
  */
 
 import { classifyTyped } from "./typed_command.ts";
+import { connectToServer } from "./connect.ts";
+import { describeTlsFailure, type TlsOptions } from "./tls.ts";
 import { formatEvent, formatLocal, formatRaw, type Palette } from "./display.ts";
 import { KeyDecoder } from "./key_decoder.ts";
 import { CLEAR_LINE, type EditorEvent, LineEditor } from "./line_editor.ts";
@@ -50,6 +54,13 @@ export const MAX_QUEUED = 100;
 /** Exit status when the session was taken over by a login elsewhere (no reconnection then). */
 export const EXIT_TAKEOVER = 3;
 
+/**
+ * Exit status when TLS could not be set up: the server's certificate was refused, the server
+ * does not speak TLS, or the chosen certificate store cannot be read. Retrying would fail the same
+ * way, so the client stops.
+ */
+export const EXIT_TLS = 4;
+
 /** The longest line accepted from the server (a guard against a runaway peer). */
 const MAX_SERVER_LINE = 1 << 20;
 
@@ -57,6 +68,8 @@ const MAX_SERVER_LINE = 1 << 20;
 export interface ClientOptions {
   host: string;
   port: number;
+  /** Connect with TLS (undefined: plain TCP). */
+  tls?: TlsOptions;
   /** Log in as this user at start (the password is asked for). */
   user?: string;
   /** Reconnection delays (tests may shorten them). */
@@ -82,13 +95,13 @@ interface Outgoing {
 type Wake =
   | { kind: "stdin"; data: Uint8Array | null; error?: unknown }
   | { kind: "conn"; gen: number; data: Uint8Array | null; error?: unknown }
-  | { kind: "connected"; gen: number; conn: Deno.TcpConn }
+  | { kind: "connected"; gen: number; conn: Deno.Conn }
   | { kind: "connect-failed"; gen: number; error: unknown }
   | { kind: "timer"; token: number }
   | { kind: "signal"; signal: Deno.Signal };
 
 interface Link {
-  conn: Deno.TcpConn;
+  conn: Deno.Conn;
   gen: number;
   lines: LineReader;
   writing: Promise<void>;
@@ -136,7 +149,8 @@ export function describeNetworkError(error: unknown, host: string, port: number)
 
 /**
  * Runs the client until the user logs out or interrupts it; returns the exit status (0 after
- * `logout`, 130 after Ctrl-C, {@link EXIT_TAKEOVER} when another login took the session over).
+ * `logout`, 130 after Ctrl-C, {@link EXIT_TAKEOVER} when another login took the session over,
+ * {@link EXIT_TLS} when the server's certificate was refused).
  *
  * @example
  * ```ts
@@ -288,25 +302,12 @@ class ChatClient {
 
   #connect(): void {
     const gen = ++this.#gen;
-    const { host, port } = this.#options;
     this.#connecting = true;
     this.#updatePrompt();
-    let settled = false;
-    const timer = setTimeout(() => {
-      settled = true;
-      this.#post({ kind: "connect-failed", gen, error: new Deno.errors.TimedOut("timed out") });
-    }, this.#options.connectTimeout ?? 10000);
-    Deno.connect({ hostname: host, port, transport: "tcp" }).then((conn) => {
-      if (settled) return conn.close(); // it answered after we gave up on it
-      settled = true;
-      clearTimeout(timer);
-      this.#post({ kind: "connected", gen, conn });
-    }, (error) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      this.#post({ kind: "connect-failed", gen, error });
-    });
+    connectToServer(this.#options, this.#options.connectTimeout ?? 10000).then(
+      (conn) => this.#post({ kind: "connected", gen, conn }),
+      (error) => this.#post({ kind: "connect-failed", gen, error }),
+    );
   }
 
   #setTimer(ms: number): void {
@@ -591,7 +592,7 @@ class ChatClient {
   // -------------------------------------------------------------------------------------------
   // Connection
 
-  #onConnected(conn: Deno.TcpConn, gen: number): void {
+  #onConnected(conn: Deno.Conn, gen: number): void {
     const link: Link = {
       conn,
       gen,
@@ -603,7 +604,7 @@ class ChatClient {
     this.#link = link;
     this.#readConn(link);
     const { host, port } = this.#options;
-    this.#local(`connected to ${host}:${port}`);
+    this.#local(`connected to ${host}:${port}${this.#options.tls ? " over TLS" : ""}`);
     this.#send(link, "mode json");
     link.expect.push("mode");
     const login = this.#state.loginCommands();
@@ -625,7 +626,14 @@ class ChatClient {
   }
 
   #onConnectFailed(error: unknown): void {
-    const { host, port } = this.#options;
+    const { host, port, tls } = this.#options;
+    const tlsFailure = tls && describeTlsFailure(error, host, port, tls);
+    if (tlsFailure !== undefined) {
+      // Not a network failure: every retry would be refused the same way.
+      this.#local(`cannot connect to ${host}:${port} over TLS: ${tlsFailure}; not retrying`, true);
+      this.#exit(this.#quitting || EXIT_TLS); // a signal's status wins; a logout does not
+      return;
+    }
     this.#local(
       `cannot connect to ${host}:${port}: ${describeNetworkError(error, host, port)}`,
       true,

@@ -79,7 +79,7 @@ export class Session implements QueueOwner {
   #idleWaiters: (() => void)[] | null = null;
   #lagTimer: ReturnType<typeof setTimeout> | undefined;
   #lagWake: (() => void) | undefined;
-  /** Whether the waiting lines' sender has been told to slow down (once per backlog). */
+  /** Whether lines are held back by flood control (and their sender told to slow down, once). */
   #toldToSlowDown = false;
   /** Set when a line jumped the queue: it is handled without waiting for tokens. */
   #jumped = false;
@@ -196,12 +196,15 @@ export class Session implements QueueOwner {
   }
 
   /**
-   * Takes a line from the transport; it is handled in order, paced by flood control. A line that
-   * jumps the queue (a logout) drops the lines waiting and is handled next, at once.
+   * Takes a line from the transport; it is handled in order, paced by flood control. While lines
+   * are held back by flood control, a line that jumps the queue (a logout) drops them and is
+   * handled next, at once.
    */
   receive(line: IncomingLine): void {
     if (this.closed) return;
-    if (this.options.jumpsQueue(line)) {
+    // Only lines held back by flood control are dropped: lines waiting behind a slow command
+    // (a login being checked) are the user's and go first, as a script expects.
+    if (this.#toldToSlowDown && this.options.jumpsQueue(line)) {
       this.#pending = [line];
       this.#pendingBytes = this.#sizeOf(line);
       this.#jumped = true;

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { ClientProcess } from "../helpers/client_process.ts";
 import { LineClient } from "../helpers/line_client.ts";
+import { peerInRoom } from "../helpers/peer.ts";
 import { makeUsersDir, serverArgs, ServerProcess, type UsersDir } from "../helpers/server.ts";
 import { TcpProxy } from "../helpers/tcp_proxy.ts";
 
@@ -30,13 +31,8 @@ function freePort(): number {
 }
 
 /** Logs bob in over a raw text-mode connection, in the lobby. */
-async function bobInLobby(port: number): Promise<LineClient> {
-  const bob = await LineClient.connect(port);
-  await bob.send("login bob bobpw");
-  await bob.expect("welcome, bob");
-  await bob.send("join lobby");
-  await bob.expect("you joined lobby");
-  return bob;
+function bobInLobby(port: number): Promise<LineClient> {
+  return peerInRoom(port, "bob", ACCOUNTS.bob);
 }
 
 Deno.test("the client logs in with the password piped on stdin and chats both ways", async () => {
