@@ -57,7 +57,6 @@ export async function startServer(
     iterations: config.pbkdf2Iterations,
     log: (msg) => log(msg),
   });
-  await Deno.mkdir(config.dataDir, { recursive: true });
   const store = Store.open(config.dataDir, {
     maxOfflinePerUser: config.maxOffline,
     log: (msg) => log(msg),

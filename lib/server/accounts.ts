@@ -15,6 +15,7 @@
  */
 
 import { basename, dirname, join } from "node:path";
+import { SECRET_FILE_MODE, tighten } from "./secret_files.ts";
 import { isValidUserName, NEW_USER_NAME_PATTERN, newUserNameProblem } from "../shared/protocol.ts";
 import {
   HASH_SCHEME,
@@ -125,12 +126,19 @@ export class Accounts {
       text = await Deno.readTextFile(path);
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
-      await Deno.mkdir(dirname(path), { recursive: true });
+      // A missing folder is more likely a mistyped path than a wish for a new, empty server.
+      const dir = dirname(path);
+      if (!(await isDirectory(dir))) {
+        throw new Error(
+          `the account file's folder ${dir} does not exist (mistyped --users?); create it first`,
+        );
+      }
       for (const header of FILE_HEADER) accounts.#lines.push({ kind: "raw", text: header });
       await accounts.#rewrite();
       log(`${path}: created a new account file`);
       return accounts;
     }
+    tighten(path, SECRET_FILE_MODE, (msg) => log(`warning: ${msg}`));
     accounts.#parse(text, (lineNo, problem) => log(`${path}:${lineNo}: ${problem}`));
     return accounts;
   }
@@ -356,7 +364,11 @@ export class Accounts {
     let renamed = false;
     try {
       {
-        using file = await Deno.open(temp, { write: true, createNew: true, mode: mode & 0o777 });
+        using file = await Deno.open(temp, {
+          write: true,
+          createNew: true,
+          mode: mode & SECRET_FILE_MODE,
+        });
         await writeAll(file, encoder.encode(text));
         await file.sync();
       }
@@ -436,5 +448,13 @@ async function syncDirectory(dir: string): Promise<void> {
     // Best effort: the rename itself is still atomic.
   } finally {
     handle?.close();
+  }
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isDirectory;
+  } catch {
+    return false;
   }
 }

@@ -15,6 +15,7 @@
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { join } from "node:path";
 import { isValidUserName } from "../shared/protocol.ts";
+import { SECRET_DIR_MODE, SECRET_FILE_MODE, tighten } from "./secret_files.ts";
 
 /** Options for {@link Store.open}. */
 export interface StoreOptions {
@@ -138,8 +139,14 @@ export class Store {
       throw new RangeError("maxOfflinePerUser must be a non-negative integer");
     }
     const log = options.log ?? ((msg: string) => console.error(msg));
-    Deno.mkdirSync(dataDir, { recursive: true });
+    Deno.mkdirSync(dataDir, { recursive: true, mode: SECRET_DIR_MODE });
     const path = join(dataDir, STORE_FILE);
+    // Private messages live here: the folder and the files are the server's user's only (SQLite
+    // gives its -wal and -shm files the database file's mode).
+    const warn = (msg: string) => log(`warning: ${msg}`);
+    tighten(dataDir, SECRET_DIR_MODE, warn);
+    for (const suffix of ["", "-wal", "-shm"]) tighten(path + suffix, SECRET_FILE_MODE, warn);
+    Deno.openSync(path, { create: true, write: true, mode: SECRET_FILE_MODE }).close();
     const db = new DatabaseSync(path);
     try {
       db.exec("PRAGMA journal_mode = WAL");

@@ -41,7 +41,7 @@ export async function writeUsers(path: string, accounts: Record<string, string>)
   for (const [name, password] of Object.entries(accounts)) {
     lines.push(`${name}:user:${await hashPassword(password, TEST_ITERATIONS)}`);
   }
-  await Deno.writeTextFile(path, lines.join("\n") + "\n");
+  await Deno.writeTextFile(path, lines.join("\n") + "\n", { mode: 0o600 });
 }
 
 /** A temporary directory holding a users file; disposing removes it. */

@@ -5,8 +5,11 @@
  * letter, and repeated or self-referring commands say so.
  */
 import assert from "node:assert/strict";
+import { silentLogger } from "../../lib/server/log.ts";
+import { startServer } from "../../server.ts";
 import { LineClient } from "../helpers/line_client.ts";
-import { startTestServer } from "../helpers/server.ts";
+import { startTestServer, testConfig, writeUsers } from "../helpers/server.ts";
+import { tempDir } from "../helpers/temp_dir.ts";
 
 const USERS = { alice: "a", bob: "b" };
 
@@ -97,4 +100,44 @@ Deno.test("block twice and join twice say already; status of yourself shows this
   assert.doesNotMatch(String(status.text), /last login/);
   const help = await alice.command("help");
   assert.match(String(help.text), /logout .*\(also: quit, exit\)/);
+});
+
+Deno.test("a --users path in a folder that does not exist stops the server with a clear error", async () => {
+  await using tmp = await tempDir("parley-users-");
+  const config = testConfig(tmp.dir, { usersFile: `${tmp.dir}/nonexistent/dir/u.txt` });
+  await assert.rejects(
+    startServer(config, silentLogger),
+    /the account file's folder .*nonexistent\/dir does not exist \(mistyped --users\?\)/,
+  );
+  assert.equal(await Deno.stat(`${tmp.dir}/nonexistent`).catch(() => null), null, "nothing made");
+});
+
+Deno.test("the account file, data folder and database are the owner's only, tightened with a warning", async () => {
+  await using tmp = await tempDir("parley-secrets-");
+  const config = testConfig(tmp.dir);
+  await writeUsers(config.usersFile, { alice: "a" });
+  await Deno.chmod(config.usersFile, 0o644);
+  await Deno.mkdir(config.dataDir, { mode: 0o755 });
+  await Deno.chmod(config.dataDir, 0o755);
+  const logged: string[] = [];
+  const server = await startServer(config, (event) => logged.push(event));
+  await server.shutdown();
+  const mode = async (path: string) => ((await Deno.stat(path)).mode ?? 0) & 0o777;
+  assert.equal(await mode(config.usersFile), 0o600);
+  assert.equal(await mode(config.dataDir), 0o700);
+  assert.equal(await mode(`${config.dataDir}/parley.db`), 0o600);
+  assert.ok(
+    logged.some((line) => /warning: .*users\.txt was open to others \(mode 644\)/.test(line)),
+  );
+  assert.ok(logged.some((line) => /warning: .*data was open to others \(mode 755\)/.test(line)));
+  // A fresh server makes them so from the start, without a warning.
+  await using fresh = await tempDir("parley-secrets-");
+  const freshConfig = testConfig(fresh.dir);
+  const quiet: string[] = [];
+  const second = await startServer(freshConfig, (event) => quiet.push(event));
+  await second.shutdown();
+  assert.equal(await mode(freshConfig.usersFile), 0o600);
+  assert.equal(await mode(freshConfig.dataDir), 0o700);
+  assert.equal(await mode(`${freshConfig.dataDir}/parley.db`), 0o600);
+  assert.ok(!quiet.some((line) => line.includes("warning")), quiet.join("\n"));
 });
