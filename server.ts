@@ -19,6 +19,7 @@ import { EpollTransport } from "./lib/server/transports/epoll.ts";
 import { HttpTransport } from "./lib/server/transports/http.ts";
 import { TcpTransport } from "./lib/server/transports/tcp.ts";
 import { TlsTransport } from "./lib/server/transports/tls.ts";
+import { prepareWebClient } from "./lib/server/web_bundle.ts";
 import { CertificateError, type TlsFiles } from "./lib/server/transports/tls_listener.ts";
 import { hostPort, type Transport, type TransportKind } from "./lib/server/transports/transport.ts";
 
@@ -61,6 +62,8 @@ export async function startServer(
     maxOfflinePerUser: config.maxOffline,
     log: (msg) => log(msg),
   });
+  // The web page's bundle, built when missing or stale (a failure is logged; serving goes on).
+  if (config.httpPort !== null) await prepareWebClient(config, log);
   let transports: Transport[];
   try {
     transports = await openTransports(config, log);
