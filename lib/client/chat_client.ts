@@ -38,7 +38,7 @@ import {
   type Credentials,
   type LoginData,
   SessionState,
-} from "./reconnect.ts";
+} from "../shared/reconnect.ts";
 import {
   detectTerminal,
   paletteFor,

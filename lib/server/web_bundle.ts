@@ -43,7 +43,6 @@ export function webPaths(project = PROJECT.protocol === "file:" ? PROJECT.pathna
     sources: [
       `${project}web/src`,
       `${project}lib/shared`,
-      `${project}lib/client/reconnect.ts`,
       `${project}deno.json`,
       `${project}web/deno.json`,
       `${project}package.json`,

@@ -6,7 +6,7 @@
  * browser and tests read directly.
  *
  * It keeps the terminal client's behaviour (docs/client.md) with the same pieces
- * (`lib/client/reconnect.ts`): after a connection it did not ask to lose it waits about 3 s,
+ * (`lib/shared/reconnect.ts`): after a connection it did not ask to lose it waits about 3 s,
  * growing to 30 s, ±20 % jitter; when the browser says it is offline it waits for the `online`
  * event instead; then it logs in again with the remembered user name and password (kept in memory
  * only), re-enters every room (opening one again with `start` if the server forgot it, joining it
@@ -24,7 +24,7 @@ import {
   type Credentials,
   type LoginData,
   SessionState,
-} from "../../lib/client/reconnect.ts";
+} from "../../lib/shared/reconnect.ts";
 
 /** The most lines kept while offline, as in the terminal client. */
 export const MAX_QUEUED = 100;

@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { WireEvent } from "../shared/protocol.ts";
+import type { WireEvent } from "./protocol.ts";
 
 /** Options of {@link Backoff}; all times in milliseconds. */
 export interface BackoffOptions {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Backoff, SessionState } from "../../lib/client/reconnect.ts";
+import { Backoff, SessionState } from "../../lib/shared/reconnect.ts";
 import type { WireEvent } from "../../lib/shared/protocol.ts";
 
 function reply(command: string, data: unknown): WireEvent {
