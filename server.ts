@@ -32,7 +32,10 @@ export interface RunningServer {
   transports: Transport[];
   /** The port of the listener of that kind, if there is one. */
   port(kind: TransportKind): number | undefined;
-  /** Re-reads the TLS certificate (SIGHUP); rejects, the old one kept, if the new one is bad. */
+  /**
+   * SIGHUP: re-reads the account file and the word filter, then the TLS certificate; rejects,
+   * the old certificate kept, if the new one is bad.
+   */
   reload(): Promise<void>;
   /** Tells everyone, drains, closes every connection and the store. */
   shutdown(why?: string): Promise<void>;
@@ -73,6 +76,19 @@ export async function startServer(
   }
   // Made once listening succeeded: a chat has timers that only a shutdown stops.
   const chat = new Chat({ config, accounts, store, log });
+  // Before anyone can log in: finish renames a crash interrupted; read the word filter.
+  await chat.renames.recover();
+  await chat.moderation.reloadFilter();
+  // Changes by `deno task accounts` are picked up without a signal, within a few seconds.
+  const accountsChanged = (changed: boolean) => changed && chat.accountsReloaded(accounts);
+  const poll = config.accountsPoll > 0
+    ? setInterval(() => {
+      accounts.reloadIfChanged().then(accountsChanged).catch((error) =>
+        log("account file not re-read", { error: String(error) })
+      );
+    }, config.accountsPoll * 1000)
+    : undefined;
+  poll?.unref();
   startHashThreadEarly();
   for (const transport of transports) {
     log(`listening ${transport.kind} ${hostPort(transport.addr)}`, {
@@ -86,6 +102,7 @@ export async function startServer(
   const shutdown = (why?: string) =>
     stopping ??= (async () => {
       log("shutting down", { why });
+      clearInterval(poll);
       for (const transport of transports) transport.close();
       await chat.shutdown(why);
       await finished;
@@ -94,6 +111,10 @@ export async function startServer(
       log("stopped");
     })();
   const reload = async () => {
+    // Transcripts first: logrotate has moved them and waits for new files.
+    await chat.transcripts?.reopen();
+    accountsChanged(await accounts.reload());
+    await chat.moderation.reloadFilter();
     for (const transport of transports) {
       if (!transport.reload) continue;
       await transport.reload();
@@ -220,7 +241,8 @@ async function main(): Promise<void> {
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     Deno.addSignalListener(signal, () => onSignal(signal));
   }
-  // SIGHUP re-reads the certificate; a bad new one is logged and the old one kept.
+  // SIGHUP re-reads the account file, the filter and the certificate; a bad new certificate is
+  // logged and the old one kept.
   Deno.addSignalListener("SIGHUP", () => {
     server.reload().catch((error) => {
       stderrLogger("reload failed; the old certificate stays in use", {

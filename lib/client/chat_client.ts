@@ -39,6 +39,7 @@ import {
   type LoginData,
   SessionState,
 } from "../shared/reconnect.ts";
+import { SeenLines } from "../shared/seen_lines.ts";
 import {
   detectTerminal,
   paletteFor,
@@ -116,7 +117,12 @@ interface Link {
   wantedCurrent?: string | null;
   /** The server's shutdown notice, to say why the connection ended. */
   shutdownText?: string;
+  /** Whether what was said while away has been asked for (once per reconnect). */
+  gapAsked?: boolean;
 }
+
+/** What the client's own `history … after …` lines are expected as (their errors are quiet). */
+const GAP = "history-gap";
 
 interface PasswordPrompt {
   purpose: "login" | "register";
@@ -173,6 +179,10 @@ class ChatClient {
   readonly #stdinLines = new LineReader(MAX_SERVER_LINE);
   readonly #state = new SessionState();
   readonly #backoff: Backoff;
+  /** The lines shown (by id) and the newest per room and conversation, for the gap after a reconnect. */
+  readonly #seen = new SeenLines();
+  /** Connections made so far (a second one is a reconnect). */
+  #connections = 0;
   #password: PasswordPrompt | undefined;
   #queue: Outgoing[] = [];
   #link: Link | undefined;
@@ -593,6 +603,7 @@ class ChatClient {
   // Connection
 
   #onConnected(conn: Deno.Conn, gen: number): void {
+    this.#connections++;
     const link: Link = {
       conn,
       gen,
@@ -619,7 +630,21 @@ class ChatClient {
     this.#updatePrompt();
   }
 
+  /**
+   * The session is restored: after a reconnect, first ask for what was said meanwhile in each
+   * room and conversation (shown once: lines already shown are skipped by id), then let typed
+   * lines out.
+   */
   #ready(link: Link): void {
+    if (!link.gapAsked) {
+      link.gapAsked = true;
+      const queries = this.#connections > 1 ? this.#seen.gapQueries(this.#state.rooms) : [];
+      for (const query of queries) {
+        link.expect.push(GAP);
+        this.#send(link, query);
+      }
+      if (queries.length > 0) return; // ready once they are answered
+    }
     link.ready = true;
     this.#flushQueue(link);
     this.#updatePrompt();
@@ -716,12 +741,14 @@ class ChatClient {
       this.#show([formatRaw(text)]);
       return;
     }
+    // A line shown already (held for a resume and also in history, or replayed on a re-join).
+    if (!this.#seen.accept(event, this.#state.credentials?.user)) return;
     const change = this.#state.observe(event);
     // Answers come in the order of the lines sent: the first ones answer the client's own.
     const ours = event.type === "reply" || event.type === "error" ? link.expect.shift() : undefined;
     let recovered = false;
     if (ours !== undefined && event.type === "error") {
-      recovered = this.#rejoinFailed(link, ours, event);
+      recovered = ours === GAP || this.#rejoinFailed(link, ours, event);
     }
     // The client's own commands' replies are not shown; their errors are, unless recovered from.
     if (ours === undefined || (event.type === "error" && !recovered)) {
@@ -731,7 +758,7 @@ class ChatClient {
     if (ours?.startsWith("login")) {
       this.#replayed(link, event, change?.type === "logged-in" ? change.data : undefined);
     } else if (ours !== undefined && link.expect.length === 0 && !link.ready) {
-      this.#local(this.#backMessage());
+      if (ours !== GAP) this.#local(this.#backMessage());
       this.#ready(link);
     }
     if (change) this.#updatePrompt();

@@ -98,6 +98,17 @@ export function localClock(iso: unknown): string {
   return Number.isNaN(time.getTime()) ? "--:--:--" : clockTime(time);
 }
 
+/** A wire time as local `YYYY-MM-DD HH:MM:SS`. */
+function localDateTime(iso: unknown): string {
+  const time = new Date(typeof iso === "string" ? iso : NaN);
+  return Number.isNaN(time.getTime()) ? "--:--:--" : dateTime(time);
+}
+
+function isToday(iso: unknown): boolean {
+  const time = new Date(typeof iso === "string" ? iso : NaN);
+  return dateTime(time).slice(0, 10) === dateTime(new Date()).slice(0, 10);
+}
+
 /**
  * The lines that show one event: `sender time message`, with the prefix repeated on every line of a
  * multi-line reply or notice.
@@ -110,7 +121,11 @@ export function localClock(iso: unknown): string {
  */
 export function formatEvent(event: WireEvent, palette: Palette = PLAIN): string[] {
   const label = styledLabel(event, palette);
-  const prefix = `${label} ${palette.time(localClock(event.time))} `;
+  // A line from history shows its date when it is not from today.
+  const old = "history" in event && event.history === true && !isToday(event.time);
+  const prefix = `${label} ${
+    palette.time(old ? localDateTime(event.time) : localClock(event.time))
+  } `;
   const text = typeof event.text === "string" ? event.text : "";
   switch (event.type) {
     case "message":

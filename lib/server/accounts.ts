@@ -11,6 +11,11 @@
  * A hand-edited, corrupt or truncated line is reported with its line number and skipped; it is
  * kept verbatim in the file so that nothing the operator wrote is lost on the next rewrite.
  *
+ * Several processes may write the file (the server, and `deno task accounts` beside it): every
+ * write takes an exclusive lock on `users.txt.lock` and first re-reads the file if another process
+ * changed it since this one last read or wrote it, so no process's change is lost. The server
+ * also re-reads it on SIGHUP and when a poll sees it changed ({@link Accounts.reloadIfChanged}).
+ *
  * @module
  */
 
@@ -41,10 +46,15 @@ export type RegisterResult =
   | { ok: true; account: Account }
   | { ok: false; reason: "NAME_TAKEN" | "BAD_FORMAT"; message: string };
 
-/** The outcome of {@link Accounts.changePassword}. */
+/** The outcome of {@link Accounts.changePassword}, {@link Accounts.setRole}, {@link Accounts.remove}. */
 export type ChangePasswordResult =
   | { ok: true }
   | { ok: false; reason: "NO_SUCH_USER" | "BAD_FORMAT"; message: string };
+
+/** The outcome of {@link Accounts.rename}. */
+export type RenameResult =
+  | { ok: true; account: Account }
+  | { ok: false; reason: "NO_SUCH_USER" | "NAME_TAKEN"; message: string };
 
 /** Options for {@link Accounts.load}. */
 export interface AccountsOptions {
@@ -91,10 +101,14 @@ export class Accounts {
   /** Hash checked for unknown names, so that a miss costs as much as a wrong password. */
   readonly #dummyHash: string;
   #writes: Promise<void> = Promise.resolve();
+  /** The file as this process last read or wrote it: a different one was changed by another. */
+  #known: FileIdentity | null = null;
+  readonly #log: (msg: string) => void;
 
-  private constructor(path: string, iterations: number) {
+  private constructor(path: string, iterations: number, log: (msg: string) => void) {
     this.#path = path;
     this.#iterations = iterations;
+    this.#log = log;
     const salt = crypto.getRandomValues(new Uint8Array(16)).toBase64();
     const hash = crypto.getRandomValues(new Uint8Array(32)).toBase64();
     this.#dummyHash = `${HASH_SCHEME}:${iterations}:${salt}:${hash}`;
@@ -119,7 +133,7 @@ export class Accounts {
       throw new RangeError(`PBKDF2 iterations must be an integer in 1..${MAX_PBKDF2_ITERATIONS}`);
     }
     const log = options.log ?? ((msg: string) => console.error(msg));
-    const accounts = new Accounts(path, iterations);
+    const accounts = new Accounts(path, iterations, log);
     await removeStaleTempFiles(path);
     let text: string;
     try {
@@ -133,14 +147,63 @@ export class Accounts {
           `the account file's folder ${dir} does not exist (mistyped --users?); create it first`,
         );
       }
-      for (const header of FILE_HEADER) accounts.#lines.push({ kind: "raw", text: header });
-      await accounts.#rewrite();
-      log(`${path}: created a new account file`);
+      // Made under the lock: a tool and a server starting at once must not both make one.
+      await accounts.#locked(async () => {
+        if (accounts.#known !== null) return; // another process made it meanwhile
+        for (const header of FILE_HEADER) accounts.#lines.push({ kind: "raw", text: header });
+        await accounts.#rewrite();
+        log(`${path}: created a new account file`);
+      });
       return accounts;
     }
     tighten(path, SECRET_FILE_MODE, (msg) => log(`warning: ${msg}`));
     accounts.#parse(text, (lineNo, problem) => log(`${path}:${lineNo}: ${problem}`));
+    accounts.#known = await identify(path);
     return accounts;
+  }
+
+  /**
+   * Re-reads the file if another process changed it (SIGHUP, or a poll); resolves with whether
+   * anything was re-read.
+   *
+   * @example
+   * ```ts
+   * if (await accounts.reload()) console.log("users.txt changed");
+   * ```
+   */
+  async reload(): Promise<boolean> {
+    let changed = false;
+    await this.#locked(() => {
+      changed = this.#reread;
+      return Promise.resolve();
+    });
+    return changed;
+  }
+
+  /**
+   * A cheap look (one stat) before {@link reload}: for a poll every few seconds.
+   *
+   * @example
+   * ```ts
+   * setInterval(() => accounts.reloadIfChanged(), 3000);
+   * ```
+   */
+  async reloadIfChanged(): Promise<boolean> {
+    const now = await identify(this.#path);
+    if (now === null || sameFile(now, this.#known)) return false;
+    return await this.reload();
+  }
+
+  /**
+   * Every account, in file order.
+   *
+   * @example
+   * ```ts
+   * accounts.list(); // [{ name: "alice", role: "admin" }, ...]
+   * ```
+   */
+  list(): Account[] {
+    return [...this.#accounts.values()].map((entry) => entry.account);
   }
 
   /** How many accounts are registered. */
@@ -231,11 +294,15 @@ export class Accounts {
     try {
       const hash = await hashPassword(password, this.#iterations);
       const entry: Entry = { account: Object.freeze({ name, role }), hash };
-      await this.#enqueue(async () => {
+      let taken = false;
+      await this.#locked(async () => {
+        taken = this.#accounts.has(key); // made by another process meanwhile
+        if (taken) return;
         await this.#append(formatLine(entry));
         this.#accounts.set(key, entry);
         this.#lines.push({ kind: "account", key });
       });
+      if (taken) return { ok: false, reason: "NAME_TAKEN", message: `the name ${name} is taken` };
       return { ok: true, account: entry.account };
     } finally {
       this.#pending.delete(key);
@@ -263,14 +330,147 @@ export class Accounts {
       return { ok: false, reason: "NO_SUCH_USER", message: `no such user: ${name}` };
     }
     const hash = await hashPassword(newPassword, this.#iterations);
-    await this.#enqueue(async () => {
-      const entry = this.#accounts.get(key);
-      if (entry === undefined) throw new Error(`account ${name} vanished`);
-      const updated: Entry = { account: entry.account, hash };
-      await this.#rewrite(key, updated);
-      this.#accounts.set(key, updated);
+    return await this.#update(name, (entry) => ({ account: entry.account, hash }));
+  }
+
+  /**
+   * Gives an account another role, rewriting the file atomically.
+   *
+   * @example
+   * ```ts
+   * await accounts.setRole("alice", "admin");
+   * ```
+   */
+  setRole(name: string, role: Role): Promise<ChangePasswordResult> {
+    if (role !== "user" && role !== "admin") throw new RangeError(`unknown role ${role}`);
+    return this.#update(name, (entry) => ({
+      account: Object.freeze({ name: entry.account.name, role }),
+      hash: entry.hash,
+    }));
+  }
+
+  /**
+   * Removes an account from the file (atomically). What the store holds for it stays.
+   *
+   * @example
+   * ```ts
+   * await accounts.remove("mallory");
+   * ```
+   */
+  remove(name: string): Promise<ChangePasswordResult> {
+    return this.#update(name, () => null);
+  }
+
+  /**
+   * Renames an account, keeping its role and password, in one atomic rewrite: after a crash the
+   * file has either name, never both or neither.
+   *
+   * @example
+   * ```ts
+   * const result = await accounts.rename("alice", "alicia");
+   * if (!result.ok) console.log(result.reason); // "NAME_TAKEN"
+   * ```
+   */
+  async rename(oldName: string, newName: string): Promise<RenameResult> {
+    const oldKey = oldName.toLowerCase();
+    const newKey = newName.toLowerCase();
+    let result: RenameResult = {
+      ok: false,
+      reason: "NO_SUCH_USER",
+      message: `no such user: ${oldName}`,
+    };
+    await this.#locked(async () => {
+      const entry = this.#accounts.get(oldKey);
+      if (entry === undefined) return;
+      if (newKey !== oldKey && (this.#accounts.has(newKey) || this.#pending.has(newKey))) {
+        result = { ok: false, reason: "NAME_TAKEN", message: `the name ${newName} is taken` };
+        return;
+      }
+      const renamed: Entry = {
+        account: Object.freeze({ name: newName, role: entry.account.role }),
+        hash: entry.hash,
+      };
+      const accounts = new Map(this.#accounts);
+      accounts.delete(oldKey);
+      accounts.set(newKey, renamed);
+      const lines = this.#lines.map((line): Line =>
+        line.kind === "account" && line.key === oldKey ? { kind: "account", key: newKey } : line
+      );
+      await this.#rewrite(lines, accounts);
+      this.#swap(lines, accounts);
+      result = { ok: true, account: renamed.account };
     });
-    return { ok: true };
+    return result;
+  }
+
+  /** Replaces (or, with null, removes) one account and rewrites the file atomically. */
+  async #update(
+    name: string,
+    change: (entry: Entry) => Entry | null,
+  ): Promise<ChangePasswordResult> {
+    const key = name.toLowerCase();
+    let found = false;
+    await this.#locked(async () => {
+      const entry = this.#accounts.get(key);
+      found = entry !== undefined;
+      if (entry === undefined) return;
+      const updated = change(entry);
+      const accounts = new Map(this.#accounts);
+      if (updated === null) accounts.delete(key);
+      else accounts.set(key, updated);
+      const lines = updated === null
+        ? this.#lines.filter((line) => !(line.kind === "account" && line.key === key))
+        : this.#lines;
+      await this.#rewrite(lines, accounts);
+      this.#swap(lines, accounts);
+    });
+    return found
+      ? { ok: true }
+      : { ok: false, reason: "NO_SUCH_USER", message: `no such user: ${name}` };
+  }
+
+  #swap(lines: Line[], accounts: Map<string, Entry>): void {
+    this.#lines.splice(0, this.#lines.length, ...lines);
+    this.#accounts.clear();
+    for (const [key, entry] of accounts) this.#accounts.set(key, entry);
+  }
+
+  /**
+   * Runs a write with the file lock held (other processes' writes wait), after re-reading the
+   * file if another process changed it; remembers the file as it is afterwards.
+   */
+  #locked(op: () => Promise<void>): Promise<void> {
+    return this.#enqueue(async () => {
+      using lock = await Deno.open(`${this.#path}.lock`, {
+        write: true,
+        create: true,
+        mode: SECRET_FILE_MODE,
+      });
+      await lock.lock(true);
+      try {
+        await this.#refresh();
+        await op();
+        this.#known = await identify(this.#path);
+      } finally {
+        await lock.unlock();
+      }
+    });
+  }
+
+  /** Set by {@link #refresh}: whether the last refresh re-read the file. */
+  #reread = false;
+
+  /** Re-reads the file when it is not the one this process last read or wrote. */
+  async #refresh(): Promise<void> {
+    this.#reread = false;
+    const now = await identify(this.#path);
+    if (now === null || sameFile(now, this.#known)) return;
+    const text = await Deno.readTextFile(this.#path);
+    this.#accounts.clear();
+    this.#lines.length = 0;
+    this.#parse(text, (lineNo, problem) => this.#log(`${this.#path}:${lineNo}: ${problem}`));
+    this.#known = now;
+    this.#reread = true;
   }
 
   /**
@@ -345,11 +545,11 @@ export class Accounts {
     await file.sync();
   }
 
-  /** Rewrites the whole file from memory (with one entry replaced) via temp file and rename. */
-  async #rewrite(replaceKey?: string, replacement?: Entry): Promise<void> {
-    const rendered = this.#lines.map((line) => {
+  /** Writes the whole file (from memory, or from the lines and accounts given) atomically. */
+  async #rewrite(lines = this.#lines, accounts = this.#accounts): Promise<void> {
+    const rendered = lines.map((line) => {
       if (line.kind === "raw") return line.text;
-      const entry = line.key === replaceKey ? replacement : this.#accounts.get(line.key);
+      const entry = accounts.get(line.key);
       if (entry === undefined) throw new Error(`no account for line ${line.key}`);
       return formatLine(entry);
     });
@@ -379,6 +579,27 @@ export class Accounts {
     }
     await syncDirectory(dirname(this.#path));
   }
+}
+
+/** What tells one version of the file from another: a rewrite makes a new inode. */
+interface FileIdentity {
+  ino: number | null;
+  size: number;
+  mtime: number | null;
+}
+
+async function identify(path: string): Promise<FileIdentity | null> {
+  try {
+    const info = await Deno.stat(path);
+    return { ino: info.ino, size: info.size, mtime: info.mtime?.getTime() ?? null };
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+}
+
+function sameFile(a: FileIdentity, b: FileIdentity | null): boolean {
+  return b !== null && a.ino === b.ino && a.size === b.size && a.mtime === b.mtime;
 }
 
 /** Removes temp files (`users.txt.<12 hex>.tmp`) that a crash during a rewrite left behind. */

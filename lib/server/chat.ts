@@ -9,11 +9,18 @@
  */
 
 import type { Account, Accounts } from "./accounts.ts";
+import { isError } from "./command_table.ts";
 import { CommandTable } from "./command_table.ts";
 import { type Command, COMMANDS } from "./commands/index.ts";
 import type { ServerConfig } from "./config.ts";
 import type { Connection } from "./connection.ts";
 import { Directory } from "./directory.ts";
+import { Groups } from "./groups.ts";
+import { Moderation, untilText } from "./moderation.ts";
+import type { Ban } from "./moderation_store.ts";
+import { Renames } from "./renames.ts";
+import { History, type KeptEvent } from "./history.ts";
+import { Transcripts } from "./transcripts.ts";
 import type { Logger } from "./log.ts";
 import { Logins } from "./logins.ts";
 import { Messaging } from "./messaging.ts";
@@ -21,6 +28,7 @@ import { EncodedEvent } from "../shared/protocol.ts";
 import { RoomService } from "./room_service.ts";
 import { type IncomingLine, Session, type SessionOptions } from "./session.ts";
 import type { Store } from "./store.ts";
+import type { Room } from "./room.ts";
 import type { User } from "./user.ts";
 
 /** How a session ends. */
@@ -28,8 +36,14 @@ export type SessionEnd =
   | { kind: "logout" }
   | { kind: "lost"; reason: string }
   | { kind: "takeover" }
+  | { kind: "expelled"; reason: string }
   | { kind: "idle" }
   | { kind: "shutdown" };
+
+/** `you are banned until … (reason)`: what a banned account or address is told. */
+export function banText(who: string, ban: Ban): string {
+  return `${who} banned ${untilText(ban.until)}` + (ban.reason ? ` (${ban.reason})` : "");
+}
 
 /** What the chat needs from its surroundings. */
 export interface ChatDeps {
@@ -56,7 +70,15 @@ export class Chat {
   readonly rooms: RoomService;
   readonly directory: Directory;
   readonly messages: Messaging;
+  readonly history: History;
+  /** Room transcripts and users' activity logs (null with `--transcripts off`). */
+  readonly transcripts: Transcripts | null;
   readonly logins: Logins;
+  readonly moderation: Moderation;
+  readonly groups: Groups;
+  readonly renames: Renames;
+  /** Called after an account is renamed (history re-attributes its lines here). */
+  readonly #renameListeners: ((oldName: string, newName: string) => void)[] = [];
   readonly #sessions = new Set<Session>();
   #perAddress = new Map<string, number>();
   readonly #sessionOptions: SessionOptions;
@@ -69,10 +91,44 @@ export class Chat {
   constructor(deps: ChatDeps) {
     this.config = deps.config;
     this.log = deps.config.quiet ? () => {} : deps.log;
-    this.rooms = new RoomService(this.config, this.log);
     this.directory = new Directory(deps.accounts, deps.store);
-    this.messages = new Messaging(this.config, this.directory);
+    // History finds rooms through the room service, which keeps its lines through history.
+    this.history = History.open(
+      this.config,
+      (ref) => this.rooms.find(ref),
+      deps.accounts,
+      (msg) => this.log(msg),
+    );
+    const keep = <E extends KeptEvent>(event: E) => this.history.keep(event);
+    this.transcripts = this.config.transcripts
+      ? new Transcripts({
+        dir: this.config.logsDir ?? `${this.config.dataDir}/logs`,
+        maxBytes: this.config.logMaxBytes,
+        keepDays: this.config.logKeepDays,
+        archiveDays: this.config.logArchiveDays,
+        log: (msg) => this.log(msg),
+      })
+      : null;
+    this.rooms = new RoomService(
+      this.config,
+      this.log,
+      keep,
+      (room, sender, text) => this.transcripts?.room(room, sender, text),
+    );
+    this.messages = new Messaging(this.config, this.directory, keep);
     this.logins = new Logins(this.config, deps.accounts, this.log);
+    this.moderation = new Moderation(this.config, deps.store.moderation, deps.accounts, this.log);
+    // Every sending path checks mutes and the filter first.
+    this.rooms.screen = this.moderation.screen;
+    this.messages.screen = this.moderation.screen;
+    this.groups = new Groups(
+      this.config,
+      this.directory,
+      deps.store.groups,
+      (name) => !isError(this.rooms.find(name)),
+      this.moderation.screen,
+    );
+    this.renames = new Renames(this.config, deps.accounts, deps.store, this.log);
     // One options object for every session: nothing per connection that need not be.
     this.#sessionOptions = {
       sendq: this.config.sendq,
@@ -101,7 +157,10 @@ export class Chat {
         session.error("SERVER_ERROR", "the server failed to handle that line; it has been logged");
       },
     };
-    this.#sweepTimer = setInterval(() => this.logins.sweep(), SWEEP_MS);
+    this.#sweepTimer = setInterval(() => {
+      this.logins.sweep();
+      this.moderation.sweep();
+    }, SWEEP_MS);
     this.#sweepTimer.unref(); // housekeeping never keeps the process alive
   }
 
@@ -131,6 +190,13 @@ export class Chat {
       }, this.config.idleTimeout * 1000);
     }
     this.log("connect", { peer: connection.peer, session: session.id });
+    // A banned address is refused before anything else (admission itself only counts).
+    const ban = this.moderation.banFor(null, connection.address);
+    if (ban) {
+      session.error("BANNED", banText("your address is", ban));
+      this.endSession(session, { kind: "expelled", reason: "banned address" });
+      return session;
+    }
     session.notice(
       "welcome",
       "welcome to parley. login <user> <password>, or login guest to register; help lists commands",
@@ -155,7 +221,9 @@ export class Chat {
       return;
     }
     const awaited = session.takeAwaitedPassword();
-    if (awaited !== null) return this.#runCommand(session, "login", [awaited, line.trim()]);
+    if (awaited !== null) {
+      return this.#runCommand(session, awaited.command, [...awaited.args, line.trim()]);
+    }
     const parsed = this.commands.parse(line);
     if (parsed.kind === "error") {
       session.error(parsed.error.code, parsed.error.text, parsed.spec?.name);
@@ -169,7 +237,13 @@ export class Chat {
     const spec = this.commands.get(name)!;
     const now = new Date();
     let outcome;
-    if (spec.access === "user") {
+    if (spec.access === "anyone" || spec.access === "guest") {
+      if (spec.access === "guest" && !session.loggedIn && !session.guest) {
+        session.error("NOT_LOGGED_IN", "log in first: login <user> <password>", name);
+        return;
+      }
+      outcome = await spec.run({ chat: this, session, now }, args);
+    } else {
       const user = session.user;
       if (user === null) {
         if (session.guest) {
@@ -177,15 +251,19 @@ export class Chat {
         } else session.error("NOT_LOGGED_IN", "log in first: login <user> <password>", name);
         return;
       }
-      outcome = await spec.run({ chat: this, session, user, now }, args);
-    } else {
-      if (spec.access === "guest" && !session.loggedIn && !session.guest) {
-        session.error("NOT_LOGGED_IN", "log in first: login <user> <password>", name);
+      // Checked before the arguments are looked at: a refusal says nothing about the target.
+      if (spec.access === "admin" && !this.directory.isAdmin(user.name)) {
+        session.error("FORBIDDEN", `${spec.name} is for administrators only`, name);
         return;
       }
-      outcome = await spec.run({ chat: this, session, now }, args);
+      outcome = await spec.run({ chat: this, session, user, now }, args);
     }
     if (outcome) session.error(outcome.code, outcome.text, spec.name);
+    else if (spec.activity && session.user) {
+      // The activity log: what changed, never a password or a private message's text.
+      const what = spec.activity === "args" ? [spec.name, ...args].join(" ") : spec.name;
+      this.transcripts?.user(session.user.name, what);
+    }
   }
 
   #chatLine(session: Session, text: string): void {
@@ -206,7 +284,8 @@ export class Chat {
       );
       return;
     }
-    this.rooms.say(user, user.current, text);
+    const refused = this.rooms.say(user, user.current, text);
+    if (refused) session.error(refused.code, refused.text);
   }
 
   /**
@@ -240,6 +319,11 @@ export class Chat {
     clearTimeout(session.idleTimer);
     this.directory.recordLogin(user, new Date());
     this.log("login", { user: user.name, peer: session.connection.peer, resumed });
+    this.transcripts?.user(
+      user.name,
+      `login from ${session.connection.peer} over ${session.connection.kind}` +
+        (resumed ? " (resumed)" : ""),
+    );
     return { user, resumed };
   }
 
@@ -275,6 +359,7 @@ export class Chat {
 
   /** A user leaves the system for good: every room is left (rooms they lead close). */
   userGone(user: User, why: string): void {
+    this.moderation.forget(user);
     this.rooms.leaveAll(user);
     user.gone();
     this.directory.depart(user);
@@ -298,16 +383,23 @@ export class Chat {
     const user = session.unbind();
     if (!user) this.#unauthenticated--;
     if (user && user.session === session) {
-      if (how.kind === "logout") this.userGone(user, "logout");
-      else if (how.kind !== "shutdown") {
+      if (how.kind === "logout" || how.kind === "expelled") {
+        this.userGone(user, how.kind === "expelled" ? how.reason : "logout");
+      } else if (how.kind !== "shutdown") {
         this.#lose(user, how.kind === "lost" ? how.reason : how.kind);
       }
+    }
+    if (user) {
+      this.transcripts?.user(
+        user.name,
+        how.kind === "lost" ? `connection lost (${how.reason})` : how.kind,
+      );
     }
     this.log("disconnect", {
       peer: session.connection.peer,
       user: user?.name,
       how: how.kind,
-      reason: how.kind === "lost" ? how.reason : undefined,
+      reason: how.kind === "lost" || how.kind === "expelled" ? how.reason : undefined,
     });
     const closing = this.#closeWhenDrained(session);
     this.#closing.add(closing);
@@ -353,6 +445,85 @@ export class Chat {
     await Promise.all(this.#closing);
     for (const user of this.directory.everyone()) user.gone();
     this.rooms.stop();
+    this.history.close();
+    await this.transcripts?.close();
+  }
+
+  /**
+   * Removes a user from the server now (kick, ban): they are told why, their rooms are told,
+   * and the session ends without a grace period.
+   */
+  expel(user: User, kind: "kicked" | "banned", text: string, roomText: string): void {
+    this.rooms.announceToRoomsOf(user, kind, () => roomText);
+    const session = user.session;
+    if (session) {
+      session.notice(kind, text);
+      this.endSession(session, { kind: "expelled", reason: kind });
+    } else this.userGone(user, kind);
+  }
+
+  /** Puts a user out of one room (a leader's kick): they and the room are told; the session goes on. */
+  kickFromRoom(user: User, room: Room, text: string): void {
+    this.rooms.announce(room, "kicked", user, text);
+    user.session?.notice("kicked", text, room.name);
+    this.rooms.leave(user, room);
+  }
+
+  /** Ends every session a new ban covers (its account, or connections from its range). */
+  enforceBan(ban: Ban): number {
+    let ended = 0;
+    for (const session of [...this.#sessions]) {
+      const user = session.user;
+      const hit = ban.kind === "user"
+        ? user?.key === ban.target.toLowerCase()
+        : this.moderation.banFor(null, session.connection.address) !== undefined;
+      if (!hit) continue;
+      ended++;
+      const text = banText(ban.kind === "user" ? "you are" : "your address is", ban);
+      if (user) this.expel(user, "banned", text, `${user.name} was banned`);
+      else {
+        session.error("BANNED", text);
+        this.endSession(session, { kind: "expelled", reason: "banned" });
+      }
+    }
+    return ended;
+  }
+
+  /** A notice from the server to everyone online. */
+  announce(text: string): number {
+    const event = new EncodedEvent({ type: "notice", kind: "announce", text, time: new Date() });
+    let reached = 0;
+    for (const session of this.#sessions) {
+      if (!session.loggedIn) continue;
+      session.send(event);
+      reached++;
+    }
+    return reached;
+  }
+
+  /** Runs `listener` after every rename (e.g. history re-attributing lines). */
+  onRename(listener: (oldName: string, newName: string) => void): void {
+    this.#renameListeners.push(listener);
+  }
+
+  /** A user's account was renamed on disk: the online user, rooms and listeners follow. */
+  renamed(user: User, oldName: string, newName: string): void {
+    const oldKey = user.key;
+    this.directory.rename(user, newName);
+    this.moderation.renamed(oldKey, user.key);
+    this.rooms.announceToRoomsOf(user, "rename", () => `${oldName} is now known as ${newName}`);
+    for (const listener of this.#renameListeners) listener(oldName, newName);
+  }
+
+  /**
+   * The account file was re-read (SIGHUP, or a change seen by the poll): users whose account is
+   * gone are logged out. Roles are read at each command, so nothing else needs doing.
+   */
+  accountsReloaded(accounts: Accounts): void {
+    for (const user of [...this.directory.everyone()]) {
+      if (accounts.has(user.name) || this.renames.busy(user.name)) continue;
+      this.expel(user, "kicked", "your account was removed", `${user.name} left (account removed)`);
+    }
   }
 
   /** Sessions open now (admitted and not ended). */

@@ -8,8 +8,11 @@
 
 import type { ErrorCode } from "../shared/protocol.ts";
 
-/** Who may use a command: anyone (also before login), guests and users, or users only. */
-export type Access = "anyone" | "guest" | "user";
+/**
+ * Who may use a command: anyone (also before login), guests and users, users only, or
+ * administrators only (the role in the account file, read at each command).
+ */
+export type Access = "anyone" | "guest" | "user" | "admin";
 
 /** A user-caused error, returned (not thrown) by a handler. */
 export interface CommandError {
@@ -48,6 +51,11 @@ export interface CommandShape {
   cost?: number;
   /** Said after the usage line when the arguments do not fit (the rule most often missed). */
   formatHint?: string;
+  /**
+   * Whether a use that succeeds goes to the user's activity log: with its arguments (`args`), or
+   * by name only (`name`: the arguments hold a password or a private message).
+   */
+  activity?: "args" | "name";
 }
 
 /** One command: its shape and its handler, given a context of type `Context`. */

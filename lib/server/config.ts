@@ -78,6 +78,29 @@ export interface ServerConfig {
   wsOrigins: string[];
   /** Reverse proxies whose `X-Forwarded-For` is believed (IP addresses). */
   trustedProxies: string[];
+  /** Days a name given up by `rename` stays reserved for the account that had it. */
+  renameHoldDays: number;
+  /** The word filter's file (null: none), and what it does to a matching line. */
+  filter: string | null;
+  filterMode: "refuse" | "mask";
+  /** Members of one private group, and groups one user may own, at most. */
+  maxGroupMembers: number;
+  maxGroupsPerUser: number;
+  /** Seconds between looks at the account file for changes by others (0: only on SIGHUP). */
+  accountsPoll: number;
+  /** Whether lines are kept (`--history on|off`). */
+  history: boolean;
+  /** Days a kept line is kept; lines kept per room or conversation at most (0: no limit). */
+  historyDays: number;
+  historyMax: number;
+  /** Lines of a room shown to whoever joins it (0: none). */
+  joinReplay: number;
+  /** Whether transcripts are written, where (null: `logs/` in the data folder), and kept how. */
+  transcripts: boolean;
+  logsDir: string | null;
+  logMaxBytes: number;
+  logKeepDays: number;
+  logArchiveDays: number;
 }
 
 /** The socket drivers the server has (docs/performance.md compares them). */
@@ -124,6 +147,21 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = {
   wsPing: 30,
   wsOrigins: [],
   trustedProxies: [],
+  renameHoldDays: 30,
+  filter: null,
+  filterMode: "refuse",
+  maxGroupMembers: 50,
+  maxGroupsPerUser: 20,
+  accountsPoll: 3,
+  history: true,
+  historyDays: 30,
+  historyMax: 100_000,
+  joinReplay: 20,
+  transcripts: true,
+  logsDir: null,
+  logMaxBytes: 10 << 20,
+  logKeepDays: 7,
+  logArchiveDays: 90,
 };
 
 /** One command-line flag: its setting, its meaning and the smallest value it takes. */
@@ -142,6 +180,36 @@ const NUMBER_FLAGS: Record<string, NumberFlag> = {
     min: 1,
   },
   "ws-ping": { key: "wsPing", help: "seconds between WebSocket keepalive pings", min: 1 },
+  "rename-hold-days": {
+    key: "renameHoldDays",
+    help: "days a name given up by rename stays reserved",
+    min: 0,
+  },
+  "max-group-members": { key: "maxGroupMembers", help: "members of one private group", min: 2 },
+  "max-groups-per-user": { key: "maxGroupsPerUser", help: "groups one user may own", min: 0 },
+  "accounts-poll": {
+    key: "accountsPoll",
+    help: "seconds between checks of the account file for outside changes (0: SIGHUP only)",
+    min: 0,
+  },
+  "history-days": { key: "historyDays", help: "days a kept line is kept (0: forever)", min: 0 },
+  "history-max": {
+    key: "historyMax",
+    help: "lines kept per room or conversation (0: no limit)",
+    min: 0,
+  },
+  "join-replay": { key: "joinReplay", help: "lines of a room shown on joining it", min: 0 },
+  "log-max-bytes": {
+    key: "logMaxBytes",
+    help: "bytes of a room's day file before it goes on in a numbered one",
+    min: 1024,
+  },
+  "log-keep-days": { key: "logKeepDays", help: "days before a transcript is gzipped", min: 0 },
+  "log-archive-days": {
+    key: "logArchiveDays",
+    help: "days before a gzipped transcript is removed",
+    min: 0,
+  },
   "pbkdf2-iterations": {
     key: "pbkdf2Iterations",
     help: "PBKDF2 iterations for hashes made from now on",
@@ -223,6 +291,11 @@ export function usage(): string {
       `web page and WebSocket at /ws (default ${DEFAULT_CONFIG.httpPort}; HTTPS with --tls-cert)`,
     ],
     ["--web-root DIR", `the web page's files (default ${DEFAULT_CONFIG.webRoot})`],
+    ["--history on|off", "keep every line for history and search (default on)"],
+    ["--transcripts on|off", "write room and user transcripts (default on)"],
+    ["--logs DIR", "where transcripts go (default: logs/ in the data folder)"],
+    ["--filter FILE", "words or /patterns/ refused or masked in every line; re-read on SIGHUP"],
+    ["--filter-mode refuse|mask", "what the filter does to a matching line (default refuse)"],
     ["--ws-origins LIST", "comma-separated origins whose pages may open /ws as well (* for any)"],
     ["--trusted-proxy LIST", "comma-separated proxy addresses whose X-Forwarded-For is believed"],
     ...Object.entries(NUMBER_FLAGS).map(([name, flag]): [string, string] => [
@@ -258,8 +331,13 @@ export function parseServerArgs(args: string[]): ConfigResult {
     "tls-key": { type: "string" },
     "http-port": { type: "string" },
     "web-root": { type: "string" },
+    history: { type: "string" },
+    transcripts: { type: "string" },
+    logs: { type: "string" },
     "ws-origins": { type: "string" },
     "trusted-proxy": { type: "string" },
+    filter: { type: "string" },
+    "filter-mode": { type: "string" },
     help: { type: "boolean" },
   };
   for (const name of Object.keys(NUMBER_FLAGS)) options[name] = { type: "string" };
@@ -303,6 +381,27 @@ export function parseServerArgs(args: string[]): ConfigResult {
     else return { ok: false, error: `--http-port takes a port number or off, not "${http}"` };
   }
   if (typeof values["web-root"] === "string") config.webRoot = values["web-root"];
+  if (typeof values.history === "string") {
+    if (values.history !== "on" && values.history !== "off") {
+      return { ok: false, error: `--history takes on or off, not "${values.history}"` };
+    }
+    config.history = values.history === "on";
+  }
+  if (typeof values.transcripts === "string") {
+    if (values.transcripts !== "on" && values.transcripts !== "off") {
+      return { ok: false, error: `--transcripts takes on or off, not "${values.transcripts}"` };
+    }
+    config.transcripts = values.transcripts === "on";
+  }
+  if (typeof values.logs === "string") config.logsDir = values.logs;
+  if (typeof values.filter === "string") config.filter = values.filter;
+  const filterMode = values["filter-mode"];
+  if (typeof filterMode === "string") {
+    if (filterMode !== "refuse" && filterMode !== "mask") {
+      return { ok: false, error: `--filter-mode takes refuse or mask, not "${filterMode}"` };
+    }
+    config.filterMode = filterMode;
+  }
   const list = (value: unknown) =>
     typeof value === "string" ? value.split(",").map((item) => item.trim()).filter(Boolean) : [];
   config.wsOrigins = list(values["ws-origins"]);

@@ -53,6 +53,30 @@ export class Directory {
     return user;
   }
 
+  /** A logged-in user's account was renamed: re-filed under the new name, and others' blocks follow. */
+  rename(user: User, newName: string): void {
+    const oldKey = user.key;
+    if (this.#users.get(oldKey) === user) this.#users.delete(oldKey);
+    user.rename(newName);
+    this.#users.set(user.key, user);
+    for (const other of this.#users.values()) {
+      if (other.blocks(oldKey)) {
+        other.unblock(oldKey);
+        other.block(newName);
+      }
+    }
+  }
+
+  /** Whether the account is an administrator's now (the file's role, re-read on changes). */
+  isAdmin(name: string): boolean {
+    return this.accounts.get(name)?.role === "admin";
+  }
+
+  /** The administrators online. */
+  adminsOnline(): User[] {
+    return [...this.#users.values()].filter((user) => user.online && this.isAdmin(user.name));
+  }
+
   /** The user has left for good. */
   depart(user: User): void {
     if (this.#users.get(user.key) === user) this.#users.delete(user.key);

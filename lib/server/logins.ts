@@ -91,7 +91,20 @@ export class Logins {
       );
     }
     this.guard.recordSuccess(key);
-    return this.accounts.get(name)!;
+    // Renamed or removed while the password was being checked.
+    return this.accounts.get(name) ??
+      fail("LOGIN_FAILED", `${name} was just renamed or removed; log in with its new name`);
+  }
+
+  /**
+   * Whether `password` is `user`'s own (asked again before a rename); a wrong one counts as a
+   * failed login and costs the fail delay.
+   */
+  async confirmPassword(session: Session, user: User, password: string): Promise<boolean> {
+    if (await this.accounts.verify(user.name, password)) return true;
+    this.guard.recordFailure(user.key, session.connection.address);
+    await delay(this.config.loginFailDelay * 1000);
+    return false;
   }
 
   /**
@@ -135,9 +148,7 @@ export class Logins {
   ): Promise<CommandError | null> {
     const badPassword = passwordProblem(next);
     if (badPassword !== null) return fail("BAD_FORMAT", badPassword);
-    if (!(await this.accounts.verify(user.name, current))) {
-      this.guard.recordFailure(user.key, session.connection.address);
-      await delay(this.config.loginFailDelay * 1000);
+    if (!(await this.confirmPassword(session, user, current))) {
       return fail("LOGIN_FAILED", "your current password is not that");
     }
     const changed = await this.accounts.changePassword(user.name, next);

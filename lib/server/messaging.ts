@@ -8,8 +8,9 @@
 import { type CommandError, fail, isError } from "./command_table.ts";
 import type { ServerConfig } from "./config.ts";
 import type { Directory } from "./directory.ts";
-import { EncodedEvent } from "../shared/protocol.ts";
+import { type BroadcastEvent, EncodedEvent, type PrivateEvent } from "../shared/protocol.ts";
 import { sanitizeText } from "../shared/sanitize.ts";
+import { allowAll, type Screen } from "./speech.ts";
 import type { OfflineMessage } from "./store.ts";
 import type { User } from "./user.ts";
 
@@ -21,7 +22,15 @@ import type { User } from "./user.ts";
  * ```
  */
 export class Messaging {
-  constructor(readonly config: ServerConfig, readonly directory: Directory) {}
+  /** Mutes and the word filter, checked before a message goes out (the chat sets moderation's). */
+  screen: Screen = allowAll;
+
+  /** `keep` gives a message its id and keeps it in history (the core's `History`). */
+  constructor(
+    readonly config: ServerConfig,
+    readonly directory: Directory,
+    readonly keep: <E extends PrivateEvent | BroadcastEvent>(event: E) => E = (event) => event,
+  ) {}
 
   /**
    * A private message: delivered at once to a user online, else kept in their mailbox. Says
@@ -32,10 +41,12 @@ export class Messaging {
     to: string,
     message: string,
     now: Date,
-  ): { to: string; text: string; offline: boolean } | CommandError {
+  ): { to: string; text: string; offline: boolean; id?: string } | CommandError {
     const account = this.directory.account(to);
     if (isError(account)) return account;
-    const text = sanitizeText(message);
+    const screened = this.screen(from, message, { kind: "private", to: account.name });
+    if (isError(screened)) return screened;
+    const text = sanitizeText(screened);
     if (text === "") return fail("BAD_FORMAT", "usage: tell <user> <message>");
     if (this.directory.blocks(account.name, from.key)) {
       return fail("BLOCKED", `${account.name} is not accepting messages from you`);
@@ -44,23 +55,40 @@ export class Messaging {
     // A user in the grace period after a lost connection gets it in the mailbox: lines held for
     // a resume are gone if they never come back, the mailbox is durable (and shown on resume).
     if (target?.online) {
-      target.deliver(
-        new EncodedEvent({ type: "private", from: from.name, to: account.name, text, time: now }),
-        this.config.sendq,
-      );
-      return { to: account.name, text, offline: false };
+      const event = this.keep<PrivateEvent>({
+        type: "private",
+        from: from.name,
+        to: account.name,
+        text,
+        time: now,
+      });
+      target.deliver(new EncodedEvent(event), this.config.sendq);
+      return { to: account.name, text, offline: false, id: event.id };
     }
-    if (!this.directory.store.addOffline(account.name, from.name, text, now)) {
+    if (this.directory.store.mailboxFull(account.name)) {
       return fail("USER_OFFLINE", `${account.name} is not online and their mailbox is full`);
     }
-    return { to: account.name, text, offline: true };
+    // Kept with its history id, so a client that also reads the conversation shows it once.
+    const kept = this.keep<PrivateEvent>({
+      type: "private",
+      from: from.name,
+      to: account.name,
+      text,
+      time: now,
+    });
+    this.directory.store.addOffline(account.name, from.name, text, now, undefined, kept.id);
+    return { to: account.name, text, offline: true, id: kept.id };
   }
 
   /** A message to everyone online but the sender; returns how many that is. */
   shout(from: User, message: string, now: Date): number | CommandError {
-    const text = sanitizeText(message);
+    const screened = this.screen(from, message, { kind: "shout" });
+    if (isError(screened)) return screened;
+    const text = sanitizeText(screened);
     if (text === "") return fail("BAD_FORMAT", "usage: shout <message>");
-    const event = new EncodedEvent({ type: "broadcast", from: from.name, text, time: now });
+    const event = new EncodedEvent(
+      this.keep<BroadcastEvent>({ type: "broadcast", from: from.name, text, time: now }),
+    );
     // Counted whether or not they block the sender: a sender is never told of a block.
     let reached = 0;
     for (const other of this.directory.everyone()) {

@@ -10,10 +10,16 @@ import { type CommandError, fail, isError } from "./command_table.ts";
 import type { ServerConfig } from "./config.ts";
 import type { Logger } from "./log.ts";
 import { nameList } from "./name_list.ts";
-import { EncodedEvent, MAX_ROOM_NAME, type NoticeKind } from "../shared/protocol.ts";
+import {
+  EncodedEvent,
+  MAX_ROOM_NAME,
+  type MessageEvent,
+  type NoticeKind,
+} from "../shared/protocol.ts";
 import { sanitizeText } from "../shared/sanitize.ts";
 import type { Room } from "./room.ts";
 import { Rooms } from "./rooms.ts";
+import { allowAll, type Screen } from "./speech.ts";
 import type { User } from "./user.ts";
 
 /** A room as `rooms` lists it. */
@@ -27,14 +33,25 @@ export interface RoomSummary {
 /**
  * @example
  * ```ts
- * const rooms = new RoomService(config, log);
+ * const rooms = new RoomService(config, log, (event) => history.keep(event));
  * const lobby = rooms.find("lobby");
  * ```
  */
 export class RoomService {
   readonly #rooms = new Rooms();
+  /** Mutes and the word filter, checked before a line is spoken (the chat sets moderation's). */
+  screen: Screen = allowAll;
 
-  constructor(readonly config: ServerConfig, readonly log: Logger) {}
+  /**
+   * `keep` gives a room line its id and keeps it in history (the core's {@link History});
+   * `transcribe` writes a room's lines and notices to its transcript.
+   */
+  constructor(
+    readonly config: ServerConfig,
+    readonly log: Logger,
+    readonly keep: <E extends MessageEvent>(event: E) => E = (event) => event,
+    readonly transcribe: (room: string, sender: string, text: string) => void = () => {},
+  ) {}
 
   /** A room by number (`3`, `#3`) or name, or NO_SUCH_ROOM. */
   find(ref: string): Room | CommandError {
@@ -145,6 +162,7 @@ export class RoomService {
       time: new Date(),
     });
     for (const member of room.empty()) member.deliver(event, this.config.sendq);
+    this.transcribe(room.name, "*", event.event.text);
     alsoTell?.deliver(event, this.config.sendq);
     this.log("room closed", { room: room.name, why });
   }
@@ -158,21 +176,25 @@ export class RoomService {
   }
 
   /** Speaks a line in a room: one encoding, shared by every member who does not block the sender. */
-  say(user: User, room: Room, text: string): void {
-    const clean = sanitizeText(text);
+  say(user: User, room: Room, text: string): CommandError | undefined {
+    const screened = this.screen(user, text, { kind: "room", room });
+    if (isError(screened)) return screened;
+    const clean = sanitizeText(screened);
     if (clean === "") return;
-    const event = new EncodedEvent({
+    const event = new EncodedEvent(this.keep({
       type: "message",
       from: user.name,
       room: room.name,
       text: clean,
       time: new Date(),
-    });
+    }));
     room.broadcast(event, this.config.sendq, user, user.key);
+    this.transcribe(room.name, user.name, clean);
   }
 
   /** Tells a room's members (but `user`) something; big rooms get periodic summaries. */
   announce(room: Room, kind: NoticeKind, user: User, text: string): void {
+    this.transcribe(room.name, "*", text);
     if (room.members.size > this.config.bigRoom && kind !== "closed") {
       (kind === "enter" || kind === "back" ? room.entered : room.left).push(user.name);
       room.summaryTimer ??= setTimeout(

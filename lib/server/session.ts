@@ -23,6 +23,12 @@ import { type QueueFailure, type QueueOwner, SendQueue } from "./send_queue.ts";
 import { TokenBucket } from "./token_bucket.ts";
 import type { User } from "./user.ts";
 
+/** A command waiting for its password on the next line: the password goes after `args`. */
+export interface AwaitedPassword {
+  command: string;
+  args: string[];
+}
+
 /** A line as the transport delivers it: text, or the report of an overlong line. */
 export type IncomingLine = string | { tooLong: true };
 
@@ -66,8 +72,11 @@ export class Session implements QueueOwner {
   #mode: Presentation;
   #user: User | null = null;
   #guest = false;
-  /** In text mode, `login NAME` without a password makes the next line the password. */
-  #awaitingPassword: string | null = null;
+  /**
+   * In text mode, `login NAME` (or `rename NEW`) without a password makes the next line the
+   * password: the command to run, and its arguments before the password.
+   */
+  #awaitingPassword: AwaitedPassword | null = null;
   /** Set once the session is being closed: it sends and handles nothing more. */
   closed = false;
   idleTimer: ReturnType<typeof setTimeout> | undefined;
@@ -130,19 +139,22 @@ export class Session implements QueueOwner {
     return user;
   }
 
-  /** The next line is the password for `name` (text mode's `login NAME`); typing is hidden. */
-  expectPassword(name: string): void {
-    this.#awaitingPassword = name;
+  /**
+   * The next line is the password that completes `command args…` (text mode's `login NAME`,
+   * `rename NEW`); typing is hidden.
+   */
+  expectPassword(command: string, args: string[]): void {
+    this.#awaitingPassword = { command, args };
     this.setEcho(false);
   }
 
-  /** The name whose password the next line is, if one is awaited (typing is shown again). */
-  takeAwaitedPassword(): string | null {
-    const name = this.#awaitingPassword;
-    if (name === null) return null;
+  /** The command the next line is the password for, if one is awaited (typing is shown again). */
+  takeAwaitedPassword(): AwaitedPassword | null {
+    const awaited = this.#awaitingPassword;
+    if (awaited === null) return null;
     this.#awaitingPassword = null;
     this.setEcho(true);
-    return name;
+    return awaited;
   }
 
   /**

@@ -16,6 +16,9 @@ import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { join } from "node:path";
 import { isValidUserName } from "../shared/protocol.ts";
 import { SECRET_DIR_MODE, SECRET_FILE_MODE, tighten } from "./secret_files.ts";
+import { GROUP_SCHEMA, GroupStore } from "./group_store.ts";
+import { MODERATION_SCHEMA, ModerationStore } from "./moderation_store.ts";
+import { RENAME_SCHEMA, RenameStore } from "./rename_store.ts";
 
 /** Options for {@link Store.open}. */
 export interface StoreOptions {
@@ -36,6 +39,10 @@ export interface OfflineMessage {
   time: Date;
   /** Whether it had been delivered before (at an earlier login). */
   delivered: boolean;
+  /** The group (`owner/name`) for a group message; absent for a private one. */
+  group?: string;
+  /** The message's history id (private messages kept since history has ids). */
+  id?: string;
 }
 
 /** One user's most recent login. */
@@ -53,8 +60,12 @@ export const LOGIN_BATCH_MS = 1000;
 /** Default for {@link StoreOptions.maxOfflinePerUser}. */
 export const DEFAULT_MAX_OFFLINE_PER_USER = 100;
 
-/** 2: offline messages carry `delivered`, so each is delivered at one login only. */
-const SCHEMA_VERSION = 2;
+/**
+ * 2: offline messages carry `delivered`, so each is delivered at one login only.
+ * 3: groups, moderation (bans, mutes, modlog, reports) and renames; offline messages carry `grp`
+ *    and `msg_id` (the message's history id, so a client shows it once).
+ */
+const SCHEMA_VERSION = 3;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS blocks (
@@ -82,9 +93,14 @@ CREATE TABLE IF NOT EXISTS offline (
   from_user TEXT NOT NULL,
   text TEXT NOT NULL,
   time INTEGER NOT NULL,
-  delivered INTEGER NOT NULL DEFAULT 0
+  delivered INTEGER NOT NULL DEFAULT 0,
+  grp TEXT,
+  msg_id TEXT
 ) STRICT;
 CREATE INDEX IF NOT EXISTS offline_by_recipient ON offline (to_key, id);
+${GROUP_SCHEMA}
+${MODERATION_SCHEMA}
+${RENAME_SCHEMA}
 `;
 
 /** A row's name is usable when it is a valid user name and matches its lowercase key. */
@@ -114,6 +130,12 @@ export class Store {
   /** blocker key -> (blocked key -> blocked name as written); checked on every message. */
   readonly #blocks = new Map<string, Map<string, string>>();
   readonly #sql: Statements;
+  /** Private groups (group_store.ts). */
+  readonly groups: GroupStore;
+  /** Bans, mutes, the moderation log and reports (moderation_store.ts). */
+  readonly moderation: ModerationStore;
+  /** The rename journal and who old names became (rename_store.ts). */
+  readonly renames: RenameStore;
   /** Logins not yet written: they go to disk together, in one transaction (see recordLogin). */
   #pendingLogins = new Map<string, { user: string; time: number }>();
   #loginTimer: ReturnType<typeof setTimeout> | undefined;
@@ -122,6 +144,9 @@ export class Store {
     this.#db = db;
     this.#maxOffline = maxOffline;
     this.#sql = prepareAll(db);
+    this.groups = new GroupStore(db);
+    this.moderation = new ModerationStore(db);
+    this.renames = new RenameStore(db);
   }
 
   /**
@@ -157,12 +182,18 @@ export class Store {
         throw new Error(`${path} was written by a newer parley (schema ${version})`);
       }
       // Version 1 databases lack the delivered column; their messages count as not delivered.
-      const upgrade = version === 1
+      // Versions 1 and 2 lack the group column (their messages are private ones).
+      const upgrade = (version === 1
         ? "ALTER TABLE offline ADD COLUMN delivered INTEGER NOT NULL DEFAULT 0;"
-        : "";
+        : "") +
+        (version === 1 || version === 2
+          ? "ALTER TABLE offline ADD COLUMN grp TEXT; ALTER TABLE offline ADD COLUMN msg_id TEXT;"
+          : "");
       db.exec(`BEGIN; ${upgrade} ${SCHEMA} PRAGMA user_version = ${SCHEMA_VERSION}; COMMIT;`);
       const store = new Store(db, maxOffline);
-      store.#loadAndCheck((msg) => log(`${path}: ${msg}`));
+      store.#loadAndCheck((msg) =>
+        log(`${path}: ${msg}`)
+      );
       return store;
     } catch (error) {
       db.close();
@@ -370,17 +401,37 @@ export class Store {
    * if (!store.addOffline("bob", "alice", "call me", new Date())) console.log("mailbox full");
    * ```
    */
-  addOffline(to: string, from: string, text: string, time: Date): boolean {
+  addOffline(
+    to: string,
+    from: string,
+    text: string,
+    time: Date,
+    group?: string,
+    id?: string,
+  ): boolean {
     checkName(to);
     checkName(from);
     const toKey = to.toLowerCase();
-    const waiting = Number(this.#sql.countUndelivered.get(toKey)?.n ?? 0);
-    if (waiting >= this.#maxOffline) return false;
+    if (this.mailboxFull(to)) return false;
     this.#inTransaction(() => {
-      this.#sql.insertOffline.run(toKey, to, from, text, checkTime(time));
+      this.#sql.insertOffline.run(
+        toKey,
+        to,
+        from,
+        text,
+        checkTime(time),
+        group ?? null,
+        id ?? null,
+      );
       this.#sql.pruneDelivered.run(toKey, toKey, this.#maxOffline);
     });
     return true;
+  }
+
+  /** Whether a user's mailbox holds as many undelivered messages as it may (a tell would fail). */
+  mailboxFull(to: string): boolean {
+    const waiting = Number(this.#sql.countUndelivered.get(to.toLowerCase())?.n ?? 0);
+    return waiting >= this.#maxOffline;
   }
 
   /**
@@ -427,6 +478,8 @@ export class Store {
         text: row.text,
         time: new Date(row.time),
         delivered: row.delivered === 1,
+        ...(typeof row.grp === "string" ? { group: row.grp } : {}),
+        ...(typeof row.msg_id === "string" ? { id: row.msg_id } : {}),
       });
     }
     return messages;
@@ -454,6 +507,39 @@ export class Store {
    */
   clearOffline(to: string): number {
     return Number(this.#sql.deleteOffline.run(to.toLowerCase()).changes);
+  }
+
+  /**
+   * Moves everything stored under `oldName` to `newName` in one transaction — blocks in both
+   * directions, info, last login, the mailbox (and the sender of messages in others' mailboxes),
+   * groups, bans, mutes, reports — and journals the rename (see rename_store.ts). Returns the
+   * journal id, for {@link RenameStore.finish} once the account file has the new name.
+   *
+   * @example
+   * ```ts
+   * const id = store.renameUser("alice", "alicia", new Date(), holdUntil);
+   * ```
+   */
+  renameUser(oldName: string, newName: string, time: Date, holdUntil: Date): number {
+    checkName(oldName);
+    checkName(newName);
+    this.#flushLogins();
+    const oldKey = oldName.toLowerCase();
+    const newKey = newName.toLowerCase();
+    const id = this.#inTransaction(() => {
+      for (const sql of this.#sql.renames) sql.run(newKey, newName, oldKey);
+      this.groups.renameUser(oldName, newName);
+      this.moderation.renameUser(oldName, newName);
+      return this.renames.begin(oldName, newName, time, holdUntil);
+    });
+    // The blocks in memory follow: the user's own list, and the lists naming them.
+    const own = this.#blocks.get(oldKey);
+    this.#blocks.delete(oldKey);
+    if (own) this.#blocks.set(newKey, own);
+    for (const targets of this.#blocks.values()) {
+      if (targets.delete(oldKey)) targets.set(newKey, newName);
+    }
+    return id;
   }
 
   /** Loads blocks into memory and reports rows that fail validation. */
@@ -505,6 +591,8 @@ interface Statements {
   selectUndelivered: StatementSync;
   markDelivered: StatementSync;
   deleteOffline: StatementSync;
+  /** Each takes (new key, new name, old key): the rows of a renamed account. */
+  renames: StatementSync[];
 }
 
 /** Every statement is prepared once, at open. */
@@ -533,7 +621,8 @@ function prepareAll(db: DatabaseSync): Statements {
       "SELECT COUNT(*) AS n FROM offline WHERE to_key = ? AND delivered = 0",
     ),
     insertOffline: db.prepare(
-      "INSERT INTO offline (to_key, to_user, from_user, text, time) VALUES (?, ?, ?, ?, ?)",
+      "INSERT INTO offline (to_key, to_user, from_user, text, time, grp, msg_id) " +
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
     ),
     // Delivered messages beyond the newest `limit` go; undelivered ones are always the newest.
     pruneDelivered: db.prepare(
@@ -541,16 +630,24 @@ function prepareAll(db: DatabaseSync): Statements {
         "(SELECT id FROM offline WHERE to_key = ? ORDER BY id DESC LIMIT ?)",
     ),
     selectOffline: db.prepare(
-      "SELECT from_user, text, time, delivered FROM offline WHERE to_key = ? ORDER BY id",
+      "SELECT from_user, text, time, delivered, grp, msg_id FROM offline WHERE to_key = ? ORDER BY id",
     ),
     selectUndelivered: db.prepare(
-      "SELECT from_user, text, time, delivered FROM offline " +
+      "SELECT from_user, text, time, delivered, grp, msg_id FROM offline " +
         "WHERE to_key = ? AND delivered = 0 ORDER BY id",
     ),
     markDelivered: db.prepare(
       "UPDATE offline SET delivered = 1 WHERE to_key = ? AND delivered = 0",
     ),
     deleteOffline: db.prepare("DELETE FROM offline WHERE to_key = ?"),
+    renames: [
+      "UPDATE OR REPLACE blocks SET user_key = ?1, user = ?2 WHERE user_key = ?3",
+      "UPDATE OR REPLACE blocks SET target_key = ?1, target = ?2 WHERE target_key = ?3",
+      "UPDATE OR REPLACE info SET user_key = ?1, user = ?2 WHERE user_key = ?3",
+      "UPDATE OR REPLACE logins SET user_key = ?1, user = ?2 WHERE user_key = ?3",
+      "UPDATE offline SET to_key = ?1, to_user = ?2 WHERE to_key = ?3",
+      "UPDATE offline SET from_user = ?2 WHERE lower(from_user) = ?3 AND ?1 = ?1",
+    ].map((sql) => db.prepare(sql)),
   };
 }
 

@@ -20,7 +20,8 @@ import type { Session } from "./session.ts";
  */
 export class User {
   /** Lower-case name: the key users are looked up by. */
-  readonly key: string;
+  key: string;
+  #name: string;
   /** Rooms the user is in, in the order they were joined. */
   readonly rooms: Set<Room> = new Set();
   /** The room plain lines go to. */
@@ -34,9 +35,21 @@ export class User {
   /** Lower-case names of the users this user blocks; null for none (most users). */
   #blocked: Set<string> | null = null;
 
-  constructor(readonly name: string, readonly role: "user" | "admin", blocked: string[] = []) {
+  constructor(name: string, readonly role: "user" | "admin", blocked: string[] = []) {
+    this.#name = name;
     this.key = name.toLowerCase();
     for (const other of blocked) this.block(other);
+  }
+
+  /** The account's name (it changes only by a rename). */
+  get name(): string {
+    return this.#name;
+  }
+
+  /** The account was renamed (the directory re-files the user under the new key). */
+  rename(name: string): void {
+    this.#name = name;
+    this.key = name.toLowerCase();
   }
 
   /** Called by {@link Room.add}: the room is joined and becomes the current one. */

@@ -30,6 +30,10 @@ export const ERROR_CODES = [
   "LINE_TOO_LONG",
   "TOO_MANY_CONNECTIONS",
   "SERVER_ERROR",
+  "BANNED",
+  "MUTED",
+  "FILTERED",
+  "NO_SUCH_GROUP",
 ] as const;
 
 /** One of {@link ERROR_CODES}. */
@@ -38,8 +42,17 @@ export type ErrorCode = typeof ERROR_CODES[number];
 /** The two presentations a connection can choose with `mode text` / `mode json`. */
 export type Presentation = "text" | "json";
 
+/**
+ * What every kept line carries: its message id (unique, opaque, no spaces; the same whenever the
+ * line is shown again) and, when it is shown from history rather than live, `history: true`.
+ */
+export interface Kept {
+  id?: string;
+  history?: boolean;
+}
+
 /** A line spoken in a room. */
-export interface MessageEvent {
+export interface MessageEvent extends Kept {
   type: "message";
   from: string;
   room: string;
@@ -48,7 +61,7 @@ export interface MessageEvent {
 }
 
 /** A private message (`tell`), live or delivered from the offline mailbox. */
-export interface PrivateEvent {
+export interface PrivateEvent extends Kept {
   type: "private";
   from: string;
   to: string;
@@ -59,11 +72,23 @@ export interface PrivateEvent {
 }
 
 /** A message to everyone online (`shout`). */
-export interface BroadcastEvent {
+export interface BroadcastEvent extends Kept {
   type: "broadcast";
   from: string;
   text: string;
   time: Date;
+}
+
+/** A message to the members of a private group (`group msg`), live or from the mailbox. */
+export interface GroupEvent extends Kept {
+  type: "group";
+  from: string;
+  /** The group as its members name it: `owner/name`. */
+  group: string;
+  text: string;
+  time: Date;
+  /** True when the message was kept while the recipient was offline. */
+  offline?: boolean;
 }
 
 /** What a notice is about, so a client can act on it without parsing the sentence. */
@@ -77,7 +102,14 @@ export type NoticeKind =
   | "welcome"
   | "takeover"
   | "shutdown"
-  | "info";
+  | "info"
+  | "history"
+  | "rename"
+  | "kicked"
+  | "banned"
+  | "muted"
+  | "announce"
+  | "report";
 
 /** Something the server tells, not in answer to a command of the receiver's (entries, exits…). */
 export interface NoticeEvent {
@@ -112,6 +144,7 @@ export type ServerEvent =
   | MessageEvent
   | PrivateEvent
   | BroadcastEvent
+  | GroupEvent
   | NoticeEvent
   | ReplyEvent
   | ErrorEvent;
@@ -153,12 +186,19 @@ export function dateTime(time: Date): string {
   return `${date} ${clockTime(time)}`;
 }
 
+/** Whether two times fall on the same local day. */
+function sameDay(a: Date, b: Date): boolean {
+  return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() &&
+    a.getDate() === b.getDate();
+}
+
 /** Who an event is from, as shown to a person: the sender, or `*` for the server. */
 export function senderOf(event: ServerEvent | WireEvent): string {
   switch (event.type) {
     case "message":
     case "private":
     case "broadcast":
+    case "group":
       return event.from;
     default:
       return SERVER_NAME;
@@ -182,6 +222,8 @@ export function senderLabel(event: ServerEvent | WireEvent): string {
       return `${event.from} (${event.offline ? "offline" : "private"})`;
     case "broadcast":
       return `${event.from} (broadcast)`;
+    case "group":
+      return `${event.from} (group ${event.group}${event.offline ? ", offline" : ""})`;
     default:
       return SERVER_NAME;
   }
@@ -205,7 +247,9 @@ export function bodyOf(event: ServerEvent | WireEvent): string {
  * ```
  */
 export function encodeText(event: ServerEvent): Uint8Array {
-  const prefix = `${senderLabel(event)} ${clockTime(event.time)} `;
+  // A line from history shows its date when it is not from today.
+  const old = "history" in event && event.history && !sameDay(event.time, new Date());
+  const prefix = `${senderLabel(event)} ${old ? dateTime(event.time) : clockTime(event.time)} `;
   const body = bodyOf(event);
   if (!body.includes("\n")) return encoder.encode(prefix + body + "\r\n");
   return encoder.encode(body.split("\n").map((line) => prefix + line + "\r\n").join(""));

@@ -176,6 +176,34 @@ Deno.test("reconnect: after a server restart the client is back in its rooms", a
   await bob.expect("glad to be back");
 });
 
+Deno.test("reconnect: what was said while away is shown once, after the client is back", async () => {
+  await using ws = await workspace();
+  const first = await server(ws.dir);
+  const port = first.port;
+  await using alice = ClientProcess.start(["--port", String(port)]);
+  try {
+    await alice.type("login alice", "alicepw", "join lobby");
+    await alice.expect("you joined lobby");
+    await using bob = await bobInLobby(port);
+    await bob.send("before the restart");
+    await alice.expect("before the restart");
+  } finally {
+    await first.stop("SIGINT");
+  }
+  await alice.expect(/reconnecting in \d+ s/);
+  // While alice's client waits to reconnect, the server is back and bob speaks.
+  await using _second = await server(ws.dir, port);
+  await using bob = await bobInLobby(port);
+  await bob.send("while alice was away");
+  await alice.expect("connection is back", 20_000);
+  await alice.expect("while alice was away");
+  await bob.send("after she is back");
+  await alice.expect("after she is back");
+  const count = (text: string) => alice.lines.filter((line) => line.endsWith(text)).length;
+  assert.equal(count("while alice was away"), 1, alice.log());
+  assert.equal(count("before the restart"), 1, "the re-join's replay did not show it again");
+});
+
 Deno.test("a failed automatic login still ends the back-off: the next wait is about 3 s again", async () => {
   await using ws = await workspace();
   await using changed = await makeUsersDir(

@@ -162,7 +162,9 @@ Deno.test("a tell to a user in the grace period is kept in their mailbox, so it 
     poll();
   });
   const told = await bob.command("tell alice are you there?");
-  assert.deepEqual(told.data, { to: "alice", text: "are you there?", offline: true });
+  const { id, ...kept } = told.data as { id: string };
+  assert.deepEqual(kept, { to: "alice", text: "are you there?", offline: true });
+  assert.match(id, /^[0-9a-z]+$/, "the message id, as history shows it");
   assert.deepEqual(t.server.chat.directory.store.offlineFor("alice").map((m) => m.text), [
     "are you there?",
   ]);

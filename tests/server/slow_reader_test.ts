@@ -72,8 +72,13 @@ Deno.test("readers that never read are cut off at --sendq, the room is told, mem
     listener: "pw",
     ...Object.fromEntries(slowNames.map((name) => [name, "pw"])),
   }, "parley-slow-");
+  // History and transcripts off: this measures what the send queues hold; what keeping and
+  // writing 47 MB of lines costs is the history benchmark's business (docs/performance.md).
   const server = await ServerProcess.start(
-    serverArgs(users.dir, "--sendq", String(SENDQ), "--rate", "0"),
+    serverArgs(
+      users.dir,
+      ...["--sendq", String(SENDQ), "--rate", "0", "--history", "off", "--transcripts", "off"],
+    ),
   );
   const slow: Deno.TcpConn[] = [];
   try {

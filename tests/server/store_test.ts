@@ -215,7 +215,7 @@ Deno.test("a database from before delivery marks keeps its messages, to be deliv
     store.close();
     const check = new DatabaseSync(join(dir, STORE_FILE));
     try {
-      assert.equal(check.prepare("PRAGMA user_version").get()?.user_version, 2);
+      assert.equal(check.prepare("PRAGMA user_version").get()?.user_version, 3);
     } finally {
       check.close();
     }

@@ -25,6 +25,7 @@ import {
   type LoginData,
   SessionState,
 } from "../../lib/shared/reconnect.ts";
+import { SeenLines } from "../../lib/shared/seen_lines.ts";
 
 /** The most lines kept while offline, as in the terminal client. */
 export const MAX_QUEUED = 100;
@@ -134,6 +135,8 @@ export interface ConnectionOptions {
 export class Connection {
   readonly session = new SessionState();
   readonly #backoff: Backoff;
+  /** Lines shown (by id) and the newest per room and conversation, to fill a reconnect's gap. */
+  readonly #seen = new SeenLines();
   readonly #now: () => number;
   #phase: Phase = "connecting";
   #online: boolean;
@@ -381,6 +384,8 @@ export class Connection {
   }
 
   #event(event: WireEvent): Effect[] {
+    // A line shown already (on a re-join's replay and in the gap's history, say) is not shown again.
+    if (!this.#seen.accept(event, this.session.credentials?.user)) return [];
     const change = this.session.observe(event);
     if (event.type === "notice" && event.kind === "shutdown") this.#shutdownText = event.text;
     let entry: Pending | undefined;
@@ -479,7 +484,13 @@ export class Connection {
         effects.push({ type: "local", text: `could not re-enter ${room}: ${event.text}` });
       }
     }
-    if (!this.#pending.some((p) => p.restore !== undefined)) return this.#ready(effects, true);
+    if (!this.#pending.some((p) => p.restore !== undefined)) {
+      // Back in every room: ask for what was said meanwhile (each line shown once, by id).
+      for (const query of this.#seen.gapQueries(this.session.rooms)) {
+        effects.push(...this.#send(query, { command: "history", internal: true }));
+      }
+      return this.#ready(effects, true);
+    }
     return effects;
   }
 

@@ -289,6 +289,29 @@ export class ChatModel {
           ? { alert: { key: this.active.key, title: `${event.from} (shout)`, body: event.text } }
           : {};
       }
+      case "group": {
+        // Shown where the user is looking, like a shout, naming the group; `/group msg` answers.
+        this.#seen(event.from);
+        const mention = mentions(event.text, this.me);
+        this.#add(
+          this.active,
+          this.#line({
+            kind: "private",
+            from: event.from,
+            time,
+            text: `[${event.group}] ${event.text}`,
+            offline: event.offline === true,
+            mention,
+          }),
+        );
+        return {
+          alert: {
+            key: this.active.key,
+            title: `${event.from} in ${event.group}`,
+            body: event.text,
+          },
+        };
+      }
       case "notice":
         return this.#notice(event, time);
       case "reply":

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Chat } from "../chat.ts";
+import { banText, type Chat } from "../chat.ts";
 import { fail, isError } from "../command_table.ts";
 import type { Session } from "../session.ts";
 import type { User } from "../user.ts";
@@ -33,14 +33,26 @@ function welcome(chat: Chat, session: Session, user: User, resumed: boolean): vo
       "(offline lists the kept ones, offline clear removes them)",
   );
   for (const message of mail) {
-    session.sendEvent({
-      type: "private",
-      from: message.from,
-      to: user.name,
-      text: message.text,
-      time: message.time,
-      offline: true,
-    });
+    session.sendEvent(
+      message.group === undefined
+        ? {
+          type: "private",
+          from: message.from,
+          to: user.name,
+          text: message.text,
+          time: message.time,
+          offline: true,
+          id: message.id,
+        }
+        : {
+          type: "group",
+          from: message.from,
+          group: message.group,
+          text: message.text,
+          time: message.time,
+          offline: true,
+        },
+    );
   }
 }
 
@@ -66,12 +78,18 @@ const login: Command = {
     if (password === undefined || password === "") {
       if (session.mode === "json") return fail("BAD_FORMAT", "usage: login <user> <password>");
       session.reply("login", `password for ${name} (typing is hidden):`);
-      session.expectPassword(name!);
+      session.expectPassword("login", [name!]);
       return;
     }
     const account = await chat.logins.check(session, name!, password);
     if (account === null) return; // the connection went away meanwhile
     if (isError(account)) return account;
+    if (chat.renames.busy(account.name)) {
+      return fail("LOGIN_FAILED", `${account.name} is being renamed; log in again in a moment`);
+    }
+    // Checked after the password: only the account's owner learns that it is banned.
+    const ban = chat.moderation.banFor(account.name, session.connection.address);
+    if (ban) return fail("BANNED", banText("you are", ban));
     const { user, resumed } = chat.attach(session, account);
     welcome(chat, session, user, resumed);
   },
@@ -79,11 +97,16 @@ const login: Command = {
 
 const register: Command = {
   name: "register",
+  activity: "name",
   usage: "<user> <password>",
   summary: "make a new account",
   formatHint: "a password is one word, without spaces",
   access: "guest",
   async run({ chat, session }, [name, password]) {
+    const held = chat.renames.heldProblem(name!);
+    if (held !== null || chat.renames.busy(name!)) {
+      return fail("NAME_TAKEN", held ?? `the name ${name} is taken`);
+    }
     const account = await chat.logins.register(session, name!, password!);
     if (isError(account)) return account;
     session.reply(
@@ -96,6 +119,7 @@ const register: Command = {
 
 const passwd: Command = {
   name: "passwd",
+  activity: "name",
   usage: "<old> <new>",
   summary: "change your password",
   formatHint: "a password is one word, without spaces",
@@ -104,6 +128,37 @@ const passwd: Command = {
     const failed = await chat.logins.changePassword(session, user, oldPassword!, newPassword!);
     if (failed) return failed;
     session.reply("passwd", "password changed");
+  },
+};
+
+const rename: Command = {
+  name: "rename",
+  usage: "<newname> [password]",
+  summary: "change your user name (your password is asked again)",
+  formatHint: "a user name is one word",
+  access: "user",
+  async run({ chat, session, user }, [name, password]) {
+    const problem = chat.renames.problem(user, name!);
+    if (problem) return problem;
+    if (password === undefined || password === "") {
+      if (session.mode === "json") return fail("BAD_FORMAT", "usage: rename <newname> <password>");
+      session.reply("rename", `your password, to become ${name} (typing is hidden):`);
+      session.expectPassword("rename", [name!]);
+      return;
+    }
+    if (!(await chat.logins.confirmPassword(session, user, password))) {
+      return fail("LOGIN_FAILED", "that is not your password; you were not renamed");
+    }
+    if (session.closed) return;
+    const done = await chat.renames.perform(user, name!);
+    if (isError(done)) return done;
+    chat.renamed(user, done.old, done.name);
+    session.reply(
+      "rename",
+      `you are now known as ${done.name}; nobody else may take ${done.old} for ` +
+        `${chat.config.renameHoldDays} days`,
+      { old: done.old, user: done.name },
+    );
   },
 };
 
@@ -146,6 +201,9 @@ const help: Command = {
   cost: 0.25,
   run({ chat, session }, [name]) {
     const table = chat.commands;
+    // Administrators' commands are listed to administrators only.
+    const admin = session.user !== null && chat.directory.isAdmin(session.user.name);
+    const specs = table.specs.filter((spec) => admin || spec.access !== "admin");
     if (name !== undefined) {
       const spec = table.get(name.replace(/^\//, ""));
       if (!spec) return fail("UNKNOWN_COMMAND", `no such command: ${name.slice(0, 40)}`);
@@ -158,14 +216,14 @@ const help: Command = {
       }]);
       return;
     }
-    const lines = table.specs.map((spec) =>
+    const lines = specs.map((spec) =>
       `  ${table.usageOf(spec).padEnd(28)} ${spec.summary}` +
       (spec.aliases?.length ? ` (also: ${spec.aliases.join(", ")})` : "")
     );
     session.reply(
       "help",
       ["commands (a line that is no command speaks in your current room):", ...lines].join("\n"),
-      table.specs.map((spec) => ({
+      specs.map((spec) => ({
         name: spec.name,
         aliases: spec.aliases ?? [],
         usage: table.usageOf(spec),
@@ -176,4 +234,4 @@ const help: Command = {
 };
 
 /** The account and connection commands. */
-export const ACCOUNT_COMMANDS: Command[] = [login, register, passwd, logout, mode, help];
+export const ACCOUNT_COMMANDS: Command[] = [login, register, passwd, rename, logout, mode, help];

@@ -10,6 +10,7 @@ import type { Command } from "./context.ts";
 
 const block: Command = {
   name: "block",
+  activity: "args",
   usage: "<user>",
   summary: "stop receiving anything from a user",
   access: "user",
@@ -27,6 +28,7 @@ const block: Command = {
 
 const unblock: Command = {
   name: "unblock",
+  activity: "args",
   usage: "<user>",
   summary: "receive a blocked user's messages again",
   access: "user",

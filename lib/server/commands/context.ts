@@ -25,7 +25,7 @@ export interface UserContext extends SessionContext {
 
 /** A command of the server's table: its access decides its context. */
 export type Command =
-  | (CommandSpec<UserContext> & { access: "user" })
+  | (CommandSpec<UserContext> & { access: "user" | "admin" })
   | (CommandSpec<SessionContext> & { access: "anyone" | "guest" });
 
 /** The reply data of every command that changes a user's rooms. */

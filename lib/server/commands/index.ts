@@ -5,9 +5,13 @@
  */
 
 import { ACCOUNT_COMMANDS } from "./account_commands.ts";
+import { ADMIN_COMMANDS } from "./admin_commands.ts";
 import { BLOCK_COMMANDS } from "./block_commands.ts";
+import { HISTORY_COMMANDS } from "./history_commands.ts";
 import type { Command } from "./context.ts";
+import { GROUP_COMMANDS } from "./group_commands.ts";
 import { MESSAGE_COMMANDS } from "./message_commands.ts";
+import { MODERATION_COMMANDS } from "./moderation_commands.ts";
 import { PRESENCE_COMMANDS } from "./presence_commands.ts";
 import { ROOM_COMMANDS } from "./room_commands.ts";
 
@@ -20,4 +24,8 @@ export const COMMANDS: Command[] = [
   ...ROOM_COMMANDS,
   ...MESSAGE_COMMANDS,
   ...BLOCK_COMMANDS,
+  ...GROUP_COMMANDS,
+  ...MODERATION_COMMANDS,
+  ...ADMIN_COMMANDS,
+  ...HISTORY_COMMANDS,
 ];

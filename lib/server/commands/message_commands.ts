@@ -7,14 +7,27 @@
 import { fail, isError } from "../command_table.ts";
 import { dateTime } from "../../shared/protocol.ts";
 import type { Command } from "./context.ts";
+import { sendToGroup } from "./group_commands.ts";
 
 const tell: Command = {
   name: "tell",
+  activity: "name",
   aliases: ["msg", "message"],
   usage: "<user> <message...>",
   summary: "a private message; kept for a user who is offline",
   access: "user",
-  run({ chat, session, user, now }, [name, message]) {
+  run(context, [name, message]) {
+    const { chat, session, user, now } = context;
+    // The seed's `message group <name> <text...>`, unless "group" is someone's name and the
+    // sender has no such group.
+    const groupMessage = /^(\S+)\s+([\s\S]+)$/.exec(message!);
+    if (
+      name!.toLowerCase() === "group" && groupMessage &&
+      (!chat.directory.accounts.has("group") ||
+        !isError(chat.groups.resolve(user, groupMessage[1]!)))
+    ) {
+      return sendToGroup(context, groupMessage[1]!, groupMessage[2]!);
+    }
     const sent = chat.messages.tell(user, name!, message!, now);
     if (isError(sent)) return sent;
     session.reply(
@@ -29,6 +42,7 @@ const tell: Command = {
 
 const shout: Command = {
   name: "shout",
+  activity: "args",
   aliases: ["broadcast"],
   usage: "<message...>",
   summary: "a message to everyone online",

@@ -89,6 +89,15 @@ const status: Command = {
   cost: 0.5,
   run({ chat, session, user }, [name]) {
     const presence = chat.directory.presence(name ?? user.name);
+    const became = isError(presence) && name !== undefined ? chat.renames.became(name) : undefined;
+    if (became !== undefined) {
+      session.reply("status", `${name} is now known as ${became}`, {
+        user: name,
+        state: "renamed",
+        renamedTo: became,
+      });
+      return;
+    }
     if (isError(presence)) return presence;
     const { state, rooms, info, lastLogin } = presence;
     const parts = [`${presence.user}: ${state}`];
@@ -132,6 +141,7 @@ const ping: Command = {
 
 const info: Command = {
   name: "info",
+  activity: "args",
   usage: "[text...]",
   summary: 'show your info text, or set it (info "" clears it)',
   access: "user",

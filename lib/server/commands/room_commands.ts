@@ -22,6 +22,7 @@ function openRoom(context: UserContext, command: string, name: string, alone: bo
 
 const create: Command = {
   name: "create",
+  activity: "args",
   usage: "<room>",
   summary: "open a room (one word) that you lead, leaving your other rooms",
   access: "user",
@@ -30,6 +31,7 @@ const create: Command = {
 
 const start: Command = {
   name: "start",
+  activity: "args",
   usage: "<topic...>",
   summary: "open a room named by a topic (spaces allowed) that you lead",
   access: "user",
@@ -38,11 +40,34 @@ const start: Command = {
 
 const rooms: Command = {
   name: "rooms",
-  usage: "",
-  summary: "the open rooms: number, name, leader, members",
+  usage: "[all]",
+  summary: "the open rooms: number, name, leader, members (rooms all: administrators, with names)",
   access: "user",
   cost: 0.5,
-  run({ chat, session }) {
+  run({ chat, session, user }, [all]) {
+    if (all !== undefined) {
+      if (all.toLowerCase() !== "all") return fail("BAD_FORMAT", "usage: rooms [all]");
+      if (!chat.directory.isAdmin(user.name)) {
+        return fail("FORBIDDEN", "rooms all is for administrators only");
+      }
+      const list = chat.rooms.list().map((summary) => {
+        const room = chat.rooms.find(`#${summary.id}`);
+        return { ...summary, names: isError(room) ? [] : [...room.members].map((m) => m.name) };
+      });
+      session.reply(
+        "rooms",
+        [
+          `${list.length} room${list.length === 1 ? "" : "s"}:`,
+          ...list.map((room) =>
+            `  #${room.id} ${room.name}: ${room.members} member${room.members === 1 ? "" : "s"}, ` +
+            `${room.leader ? `led by ${room.leader}` : "permanent"}` +
+            (room.names.length ? `: ${room.names.join(", ")}` : "")
+          ),
+        ].join("\n"),
+        list,
+      );
+      return;
+    }
     const list = chat.rooms.list();
     const lines = list.map((room) =>
       `  #${room.id} ${room.name}: ${room.members} member${room.members === 1 ? "" : "s"}, ` +
@@ -58,6 +83,7 @@ const rooms: Command = {
 
 const enter: Command = {
   name: "enter",
+  activity: "args",
   usage: "<room...>",
   summary: "leave your rooms and enter this one",
   access: "user",
@@ -67,11 +93,13 @@ const enter: Command = {
     if (isError(room)) return room;
     chat.rooms.enter(user, room);
     roomReply(context, "enter", room, `you entered ${room.name} (${chat.rooms.membersText(room)})`);
+    chat.history.replay(context.session, user, room.name);
   },
 };
 
 const join: Command = {
   name: "join",
+  activity: "args",
   usage: "<room...>",
   summary: "join a room as well as the ones you are in; it becomes your current room",
   access: "user",
@@ -85,11 +113,13 @@ const join: Command = {
       ? `you are already in ${room.name}; it is your current room`
       : `you joined ${room.name} (${chat.rooms.membersText(room)})`;
     roomReply(context, "join", room, text);
+    if (!joined.already) chat.history.replay(context.session, user, room.name);
   },
 };
 
 const switchRoom: Command = {
   name: "switch",
+  activity: "args",
   aliases: ["cd"],
   usage: "<room...>",
   summary: "make a room you are in your current room",
@@ -105,6 +135,7 @@ const switchRoom: Command = {
 
 const leave: Command = {
   name: "leave",
+  activity: "args",
   usage: "[room...]",
   summary: "leave a room (your current one by default)",
   access: "user",
@@ -127,7 +158,7 @@ const say: Command = {
   run({ chat, user }, [ref, message]) {
     const room = chat.rooms.memberRoom(user, ref!, true);
     if (isError(room)) return room;
-    chat.rooms.say(user, room, message!);
+    return chat.rooms.say(user, room, message!);
   },
 };
 
