@@ -512,6 +512,7 @@ export class Chat {
     this.directory.rename(user, newName);
     this.moderation.renamed(oldKey, user.key);
     this.rooms.announceToRoomsOf(user, "rename", () => `${oldName} is now known as ${newName}`);
+    this.history.renamed(oldName, newName);
     for (const listener of this.#renameListeners) listener(oldName, newName);
   }
 

@@ -19,7 +19,7 @@ import {
 } from "../shared/protocol.ts";
 import { sanitizeText } from "../shared/sanitize.ts";
 import type { Session } from "./session.ts";
-import { HistoryStore, type Range, type StoredLine } from "./history_store.ts";
+import { HistoryStore, pairTarget, type Range, type StoredLine } from "./history_store.ts";
 import type { Accounts } from "./accounts.ts";
 import type { Room } from "./room.ts";
 import type { User } from "./user.ts";
@@ -40,12 +40,6 @@ export const MAX_SEARCH_WORDS = 10;
 
 /** Sequence numbers grow with time: this many per millisecond (ids stay unique across restarts). */
 const SEQ_PER_MS = 1024;
-
-/** The target of a private conversation between two users (names in any case). */
-function pairTarget(a: string, b: string): string {
-  const [x, y] = [a.toLowerCase(), b.toLowerCase()].sort();
-  return `@${x}|${y}`;
-}
 
 /** A message id for a sequence number, and back (undefined for anything that is not one). */
 export function idOf(seq: number): string {
@@ -209,6 +203,11 @@ export class History {
     }
     this.#send(session, lines);
     return lines.length;
+  }
+
+  /** A user was renamed: their lines and private conversations follow the new name. */
+  renamed(oldName: string, newName: string): void {
+    this.store?.rename(oldName, newName);
   }
 
   /** Writes what is waiting and closes the store (shutdown). */

@@ -232,6 +232,35 @@ export class HistoryStore {
     }
   }
 
+  /**
+   * A user was renamed: their lines and conversations follow the new name (a private
+   * conversation's target is re-made, since it names both people in order).
+   */
+  rename(oldName: string, newName: string): void {
+    this.flush();
+    const rows = this.db.prepare(
+      "SELECT seq, sender, recipient FROM lines WHERE kind = 'private' AND " +
+        "(sender = ? COLLATE NOCASE OR recipient = ? COLLATE NOCASE)",
+    ).all(oldName, oldName) as { seq: number; sender: string; recipient: string }[];
+    const same = (a: string) => a.toLowerCase() === oldName.toLowerCase();
+    const retarget = this.db.prepare("UPDATE lines SET target = ? WHERE seq = ?");
+    this.#transaction(() => {
+      this.db.prepare("UPDATE lines SET sender = ? WHERE sender = ? COLLATE NOCASE").run(
+        newName,
+        oldName,
+      );
+      this.db.prepare("UPDATE lines SET recipient = ? WHERE recipient = ? COLLATE NOCASE").run(
+        newName,
+        oldName,
+      );
+      for (const row of rows) {
+        const sender = same(row.sender) ? newName : row.sender;
+        const recipient = same(row.recipient) ? newName : row.recipient;
+        retarget.run(pairTarget(sender, recipient), row.seq);
+      }
+    });
+  }
+
   /** The line with this sequence number, if it is kept. */
   find(seq: number): StoredLine | undefined {
     this.flush();
@@ -331,4 +360,17 @@ export class HistoryStore {
     clearTimeout(this.#expiryTimer);
     this.db.close();
   }
+}
+
+/**
+ * The target of a private conversation between two users (names in any case, in either order).
+ *
+ * @example
+ * ```ts
+ * pairTarget("Bob", "alice"); // "@alice|bob"
+ * ```
+ */
+export function pairTarget(a: string, b: string): string {
+  const [x, y] = [a.toLowerCase(), b.toLowerCase()].sort();
+  return `@${x}|${y}`;
 }

@@ -240,3 +240,23 @@ Deno.test("kill -9 during a burst loses at most the lines of the last write wind
     await again[Symbol.asyncDispose]();
   }
 });
+
+Deno.test("a renamed user's lines and private conversations follow the new name", async () => {
+  await using t = await startTestServer(USERS);
+  await using alice = await LineClient.json(t.port, "alice", "a");
+  await using bob = await LineClient.json(t.port, "bob", "b");
+  await alice.command("join lobby");
+  await bob.command("join lobby");
+  await say(alice, bob, ["said as alice"]);
+  await alice.command("tell bob between us");
+  await bob.nextEvent((e) => e.type === "private");
+  assert.equal((await alice.command("rename alicia a")).type, "reply");
+  const room = await historyOf(bob, "history lobby");
+  assert.deepEqual(room.lines.map((e) => [e.from, e.text]), [["alicia", "said as alice"]]);
+  const pair = await historyOf(bob, "history alicia");
+  assert.deepEqual(pair.lines.map((e) => [e.from, e.to, e.text]), [[
+    "alicia",
+    "bob",
+    "between us",
+  ]]);
+});
