@@ -114,7 +114,9 @@ export class Chat {
       this.log,
       keep,
       (room, sender, text) => this.transcripts?.room(room, sender, text),
+      deps.store.rooms,
     );
+    this.rooms.restore();
     this.messages = new Messaging(this.config, this.directory, keep);
     this.logins = new Logins(this.config, deps.accounts, this.log);
     this.moderation = new Moderation(this.config, deps.store.moderation, deps.accounts, this.log);

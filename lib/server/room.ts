@@ -13,6 +13,7 @@ import type { User } from "./user.ts";
  * ```ts
  * const lobby = new Room(1, "lobby", null);
  * lobby.permanent; // true
+ * const games = new Room(2, "games", null, "alice"); // restored: alice leads it once she is back
  * ```
  */
 export class Room {
@@ -23,8 +24,33 @@ export class Room {
   left: string[] = [];
   summaryTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(readonly id: number, readonly name: string, readonly leader: User | null) {
+  /** The leader; null in the permanent lobby and in a restored room until its leader is back. */
+  leader: User | null;
+  /** A restored room's leader (lower case) until they come back and join it. */
+  awaitedLeader: string | null;
+  /** Until when a restored room waits for its leader. */
+  leaderTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /** `awaitedLeader`: a room restored after a restart, led by that user once they are back. */
+  constructor(
+    readonly id: number,
+    readonly name: string,
+    leader: User | null,
+    awaitedLeader: string | null = null,
+  ) {
     this.key = name.toLowerCase();
+    this.leader = leader;
+    this.awaitedLeader = awaitedLeader?.toLowerCase() ?? null;
+  }
+
+  /** A user joined: if the room was waiting for them as its leader, they lead it again. */
+  claim(user: User): boolean {
+    if (this.awaitedLeader !== user.key) return false;
+    this.leader = user;
+    this.awaitedLeader = null;
+    clearTimeout(this.leaderTimer);
+    this.leaderTimer = undefined;
+    return true;
   }
 
   /** Adds a member (and the room to the member's rooms); false if already one. */
@@ -58,9 +84,9 @@ export class Room {
     return changes;
   }
 
-  /** The permanent room never closes. */
+  /** The permanent room (the lobby) has no leader to wait for, and never closes. */
   get permanent(): boolean {
-    return this.leader === null;
+    return this.leader === null && this.awaitedLeader === null;
   }
 
   /**

@@ -19,6 +19,7 @@ import {
 import { sanitizeText } from "../shared/sanitize.ts";
 import type { Room } from "./room.ts";
 import { Rooms } from "./rooms.ts";
+import type { RoomStore } from "./room_store.ts";
 import { allowAll, type Screen } from "./speech.ts";
 import type { User } from "./user.ts";
 
@@ -51,7 +52,25 @@ export class RoomService {
     readonly log: Logger,
     readonly keep: <E extends MessageEvent>(event: E) => E = (event) => event,
     readonly transcribe: (room: string, sender: string, text: string) => void = () => {},
+    readonly saved: RoomStore | null = null,
   ) {}
+
+  /**
+   * Brings back the rooms open before a restart, with their numbers; each waits `--grace`
+   * seconds for its leader to come back and join it, and closes if they do not.
+   */
+  restore(): void {
+    for (const saved of this.saved?.list() ?? []) {
+      const room = this.#rooms.restore(saved.id, saved.name, saved.leader);
+      if (room === undefined) continue;
+      room.leaderTimer = setTimeout(() => {
+        room.leaderTimer = undefined;
+        if (room.awaitedLeader !== null) {
+          this.close(room, `its leader ${saved.leader} did not come back after the restart`);
+        }
+      }, this.config.grace * 1000);
+    }
+  }
 
   /** A room by number (`3`, `#3`) or name, or NO_SUCH_ROOM. */
   find(ref: string): Room | CommandError {
@@ -86,7 +105,7 @@ export class RoomService {
     return this.#rooms.list().map((room) => ({
       id: room.id,
       name: room.name,
-      leader: room.leader?.name ?? null,
+      leader: room.leader?.name ?? room.awaitedLeader,
       members: room.members.size,
     }));
   }
@@ -107,6 +126,7 @@ export class RoomService {
       if (full) return full;
     }
     const room = this.#rooms.create(name, user);
+    this.saved?.save({ id: room.id, name: room.name, leader: user.name });
     if (alone) this.#leaveAllBut(user, room);
     this.#add(user, room);
     this.log("room opened", { room: room.name, leader: user.name });
@@ -153,7 +173,9 @@ export class RoomService {
   /** Closes a room: every member (and `alsoTell`, its leader who just left) is told and taken out. */
   close(room: Room, why: string, alsoTell?: User): void {
     clearTimeout(room.summaryTimer);
+    clearTimeout(room.leaderTimer);
     this.#rooms.remove(room);
+    this.saved?.remove(room.id);
     const event = new EncodedEvent({
       type: "notice",
       kind: "closed",
@@ -219,9 +241,12 @@ export class RoomService {
     for (const room of user.rooms) this.announce(room, kind, user, text(room));
   }
 
-  /** Stops every room's timers (shutdown). */
+  /** Stops every room's timers (shutdown); the rooms stay stored for the next start. */
   stop(): void {
-    for (const room of this.#rooms.list()) clearTimeout(room.summaryTimer);
+    for (const room of this.#rooms.list()) {
+      clearTimeout(room.summaryTimer);
+      clearTimeout(room.leaderTimer);
+    }
   }
 
   #summarise(room: Room): void {
@@ -245,8 +270,10 @@ export class RoomService {
 
   /** Puts a user in a room (telling its members) and makes it their current room. */
   #add(user: User, room: Room): void {
-    if (room.add(user)) this.announce(room, "enter", user, `${user.name} entered ${room.name}`);
-    else user.speakIn(room);
+    if (room.add(user)) {
+      this.announce(room, "enter", user, `${user.name} entered ${room.name}`);
+      if (room.claim(user)) this.log("room leader back", { room: room.name, leader: user.name });
+    } else user.speakIn(room);
   }
 
   #leaveAllBut(user: User, keep: Room): void {

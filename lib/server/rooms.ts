@@ -34,7 +34,17 @@ export class Rooms {
 
   /** Opens a room; the caller has checked that the name is free. */
   create(name: string, leader: User | null): Room {
-    const room = new Room(this.#nextId++, name, leader);
+    return this.#add(new Room(this.#nextId++, name, leader));
+  }
+
+  /** Brings back a room kept across a restart, with its number, waiting for its leader. */
+  restore(id: number, name: string, leader: string): Room | undefined {
+    if (this.#byId.has(id) || this.has(name)) return undefined;
+    this.#nextId = Math.max(this.#nextId, id + 1);
+    return this.#add(new Room(id, name, null, leader));
+  }
+
+  #add(room: Room): Room {
     this.#byId.set(room.id, room);
     this.#byKey.set(room.key, room);
     return room;

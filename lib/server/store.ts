@@ -19,6 +19,7 @@ import { SECRET_DIR_MODE, SECRET_FILE_MODE, tighten } from "./secret_files.ts";
 import { GROUP_SCHEMA, GroupStore } from "./group_store.ts";
 import { MODERATION_SCHEMA, ModerationStore } from "./moderation_store.ts";
 import { RENAME_SCHEMA, RenameStore } from "./rename_store.ts";
+import { ROOM_SCHEMA, RoomStore } from "./room_store.ts";
 
 /** Options for {@link Store.open}. */
 export interface StoreOptions {
@@ -101,6 +102,7 @@ CREATE INDEX IF NOT EXISTS offline_by_recipient ON offline (to_key, id);
 ${GROUP_SCHEMA}
 ${MODERATION_SCHEMA}
 ${RENAME_SCHEMA}
+${ROOM_SCHEMA}
 `;
 
 /** A row's name is usable when it is a valid user name and matches its lowercase key. */
@@ -136,6 +138,8 @@ export class Store {
   readonly moderation: ModerationStore;
   /** The rename journal and who old names became (rename_store.ts). */
   readonly renames: RenameStore;
+  /** Open rooms and their leaders, kept across restarts (room_store.ts). */
+  readonly rooms: RoomStore;
   /** Logins not yet written: they go to disk together, in one transaction (see recordLogin). */
   #pendingLogins = new Map<string, { user: string; time: number }>();
   #loginTimer: ReturnType<typeof setTimeout> | undefined;
@@ -147,6 +151,7 @@ export class Store {
     this.groups = new GroupStore(db);
     this.moderation = new ModerationStore(db);
     this.renames = new RenameStore(db);
+    this.rooms = new RoomStore(db);
   }
 
   /**
@@ -530,6 +535,7 @@ export class Store {
       for (const sql of this.#sql.renames) sql.run(newKey, newName, oldKey);
       this.groups.renameUser(oldName, newName);
       this.moderation.renameUser(oldName, newName);
+      this.rooms.renameUser(oldName, newName);
       return this.renames.begin(oldName, newName, time, holdUntil);
     });
     // The blocks in memory follow: the user's own list, and the lists naming them.

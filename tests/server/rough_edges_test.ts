@@ -8,7 +8,14 @@ import assert from "node:assert/strict";
 import { silentLogger } from "../../lib/server/log.ts";
 import { startServer } from "../../server.ts";
 import { LineClient } from "../helpers/line_client.ts";
-import { startTestServer, testConfig, writeUsers } from "../helpers/server.ts";
+import {
+  makeUsersDir,
+  serverArgs,
+  ServerProcess,
+  startTestServer,
+  testConfig,
+  writeUsers,
+} from "../helpers/server.ts";
 import { tempDir } from "../helpers/temp_dir.ts";
 
 const USERS = { alice: "a", bob: "b" };
@@ -140,4 +147,62 @@ Deno.test("the account file, data folder and database are the owner's only, tigh
   assert.equal(await mode(freshConfig.dataDir), 0o700);
   assert.equal(await mode(`${freshConfig.dataDir}/parley.db`), 0o600);
   assert.ok(!quiet.some((line) => line.includes("warning")), quiet.join("\n"));
+});
+
+Deno.test("rooms and their leaders survive a restart; a member back first does not take the lead", async () => {
+  await using users = await makeUsersDir({ alice: "a", bob: "b" }, "parley-rooms-");
+  let server = await ServerProcess.start(serverArgs(users.dir));
+  {
+    await using alice = await LineClient.json(server.port, "alice", "a");
+    await alice.command("join lobby");
+    await alice.command("start book club");
+    await using bob = await LineClient.json(server.port, "bob", "b");
+    await bob.command("join book club");
+  }
+  await server.stop("SIGINT");
+  server = await ServerProcess.start(serverArgs(users.dir));
+  try {
+    await using bob = await LineClient.json(server.port, "bob", "b");
+    const joined = await bob.command("join book club");
+    assert.equal(joined.type, "reply", "the room is still there");
+    const rooms = (await bob.command("rooms")).data as {
+      id: number;
+      name: string;
+      leader: string;
+    }[];
+    assert.deepEqual(rooms.find((r) => r.name === "book club"), {
+      id: 2,
+      name: "book club",
+      leader: "alice",
+      members: 1,
+    });
+    await using alice = await LineClient.json(server.port, "alice", "a");
+    await alice.command("join book club");
+    await alice.command("leave book club");
+    const closed = await bob.nextEvent((e) => e.kind === "closed");
+    assert.equal(closed.text, "room book club closed: its leader alice left");
+  } finally {
+    await server.stop("SIGINT");
+  }
+});
+
+Deno.test("a restored room whose leader does not come back within the grace period closes", async () => {
+  await using users = await makeUsersDir({ alice: "a", bob: "b" }, "parley-rooms-");
+  let server = await ServerProcess.start(serverArgs(users.dir));
+  {
+    await using alice = await LineClient.json(server.port, "alice", "a");
+    await alice.command("create games");
+  }
+  await server.stop("SIGINT");
+  server = await ServerProcess.start(serverArgs(users.dir, "--grace", "1"));
+  try {
+    await using bob = await LineClient.json(server.port, "bob", "b");
+    await bob.command("join games");
+    const closed = await bob.nextEvent((e) => e.kind === "closed", 5000);
+    assert.match(String(closed.text), /its leader alice did not come back after the restart/);
+    const rooms = (await bob.command("rooms")).data as { name: string }[];
+    assert.deepEqual(rooms.map((r) => r.name), ["lobby"]);
+  } finally {
+    await server.stop("SIGINT");
+  }
 });
