@@ -306,10 +306,73 @@ export function usage(): string {
   ];
   // Wide enough for the longest option, so no description runs into its option.
   const width = Math.max(...options.map(([option]) => option.length)) + 2;
-  return ["Usage: deno task server [options]", ""]
-    .concat(options.map(([option, text]) => `  ${option.padEnd(width)}${text}`))
-    .join("\n");
+  const flagOf = (option: string) => option.split(" ")[0]!.slice(2);
+  const lines = ["Usage: deno task server [options]"];
+  const listed = new Set<string>();
+  for (const [title, flags] of HELP_SECTIONS) {
+    lines.push("", ...(title ? [`${title}:`] : []));
+    for (const flag of flags) {
+      const entry = options.find(([option]) => flagOf(option) === flag);
+      if (entry === undefined) continue;
+      listed.add(flag);
+      lines.push(`  ${entry[0].padEnd(width)}${entry[1]}`);
+    }
+  }
+  // A setting no section names still shows (and a test keeps the sections complete).
+  const rest = options.filter(([option]) => !listed.has(flagOf(option)));
+  if (rest.length) {
+    lines.push("", "Other:", ...rest.map(([option, text]) => `  ${option.padEnd(width)}${text}`));
+  }
+  return lines.join("\n");
 }
+
+/** The sections of `--help`, in order, each naming its settings in order. */
+const HELP_SECTIONS: [string, string[]][] = [
+  ["Listening", ["host", "port", "tls-port", "http-port", "tls-cert", "tls-key", "io", "quiet"]],
+  ["The web page and WebSocket", ["web-root", "ws-origins", "trusted-proxy", "ws-ping"]],
+  ["Accounts and data", ["users", "data", "pbkdf2-iterations", "accounts-poll"]],
+  ["History and transcripts", [
+    "history",
+    "history-days",
+    "history-max",
+    "join-replay",
+    "transcripts",
+    "logs",
+    "log-max-bytes",
+    "log-keep-days",
+    "log-archive-days",
+  ]],
+  ["Connections", [
+    "max-connections",
+    "max-per-address",
+    "max-unauthenticated",
+    "idle-timeout",
+    "handshake-timeout",
+    "grace",
+    "sendq",
+    "shutdown-drain",
+  ]],
+  ["Flood control and input", ["rate", "burst", "max-waiting", "max-line"]],
+  ["Logins", [
+    "lockout-failures",
+    "lockout-seconds",
+    "login-fail-delay",
+    "failed-logins-per-address",
+    "registrations-per-address",
+    "rename-hold-days",
+  ]],
+  ["Rooms, groups and mail", [
+    "max-rooms",
+    "max-rooms-per-user",
+    "big-room",
+    "summary-seconds",
+    "max-group-members",
+    "max-groups-per-user",
+    "max-offline",
+  ]],
+  ["Moderation", ["filter", "filter-mode"]],
+  ["", ["help"]],
+];
 
 /**
  * Reads the server's command line.
@@ -341,6 +404,14 @@ export function parseServerArgs(args: string[]): ConfigResult {
     help: { type: "boolean" },
   };
   for (const name of Object.keys(NUMBER_FLAGS)) options[name] = { type: "string" };
+  // `--rate -1` would otherwise be read as a flag named "-1", with Node's parser's own words.
+  for (let i = 0; i < args.length - 1; i++) {
+    const name = args[i]!.slice(2);
+    const flag = args[i]!.startsWith("--") ? NUMBER_FLAGS[name] : undefined;
+    if (flag && /^-\d/.test(args[i + 1]!)) {
+      return { ok: false, error: `--${name} takes a number ≥ ${flag.min}, not "${args[i + 1]}"` };
+    }
+  }
   let values: Record<string, string | boolean | undefined>;
   try {
     values = parseArgs({ args, options, allowPositionals: false, strict: true }).values;

@@ -44,3 +44,19 @@ Deno.test("--help lists every option with a description clear of it", () => {
   assert.equal(new Set(options.map(start)).size, 1, "the descriptions line up");
   assert.match(result.text, /--max-offline N +offline messages kept per user \(default 100\)/);
 });
+
+Deno.test("--help groups every setting under a heading, none left over", () => {
+  const text = usage();
+  assert.doesNotMatch(text, /^Other:/m, "every setting has a section");
+  for (const heading of ["Listening:", "Connections:", "History and transcripts:", "Logins:"]) {
+    assert.match(text, new RegExp(`^${heading}`, "m"));
+  }
+  for (const option of ["--rate N", "--tls-cert FILE", "--history on|off", "--help"]) {
+    assert.ok(text.includes(`  ${option} `), option);
+  }
+});
+
+Deno.test("a negative number is refused in words, not with the argument parser's", () => {
+  const result = parseServerArgs(["--rate", "-1"]);
+  assert.deepEqual(result, { ok: false, error: '--rate takes a number ≥ 0, not "-1"' });
+});
