@@ -46,8 +46,12 @@ export class SendQueue {
   #rest: Uint8Array[] | null = null;
   #queued = 0;
   #writing = false;
+  /** Whether a write is under way (`#writing` also covers waiting for a round). */
+  #inFlight = false;
   #failed = false;
   #idleWaiters: (() => void)[] | null = null;
+  /** Armed while the queue is over its limit behind a write that has not finished. */
+  #stallTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** `limit` is the most bytes that may wait to be written; `scheduler` paces the writes. */
   constructor(
@@ -67,16 +71,38 @@ export class SendQueue {
     return this.#failed;
   }
 
-  /** Queues bytes to be written; returns false if the queue has failed or just overflowed. */
+  /**
+   * Queues bytes to be written; returns false if the queue has failed or just overflowed.
+   *
+   * The limit is for readers that do not read, not for a reader that reads as fast as it can while
+   * a room floods: past the limit, a queue whose socket took its last write is written at once
+   * (not at the next paced round), and one whose write is still under way may hold up to
+   * {@link OVER_LIMIT} times the limit for at most {@link STALL_MS} ms while that write makes
+   * progress. Only a queue past that, or behind a write that stalls that long, is cut off.
+   */
   push(bytes: Uint8Array): boolean {
     if (this.#failed) return false;
-    if (this.#queued + bytes.length > this.limit) {
-      this.#fail({ reason: "overflow", queued: this.#queued + bytes.length });
+    const total = this.#queued + bytes.length;
+    if (total > this.limit * OVER_LIMIT) {
+      this.#fail({ reason: "overflow", queued: total });
       return false;
     }
     if (this.#first === null) this.#first = bytes;
     else (this.#rest ??= []).push(bytes);
-    this.#queued += bytes.length;
+    this.#queued = total;
+    if (total > this.limit) {
+      if (!this.#inFlight) {
+        this.#writing = true;
+        this.scheduler.startNow(this);
+        return true;
+      }
+      this.#stallTimer ??= setTimeout(() => {
+        this.#stallTimer = undefined;
+        if (this.#inFlight && this.#queued > this.limit) {
+          this.#fail({ reason: "overflow", queued: this.#queued });
+        }
+      }, STALL_MS);
+    }
     if (!this.#writing) {
       this.#writing = true;
       this.scheduler.ready(this);
@@ -96,6 +122,7 @@ export class SendQueue {
    * paced; only the round machinery below calls it.
    */
   [FLUSH](): boolean {
+    if (this.#inFlight) return false; // started out of round already; it goes on by itself
     if (this.#first === null || this.#failed) {
       this.#idle();
       return false;
@@ -106,13 +133,20 @@ export class SendQueue {
 
   async #write(buffer: Uint8Array): Promise<void> {
     const generation = this.scheduler.generation;
+    this.#inFlight = true;
     try {
       await this.sink.send(buffer);
     } catch (error) {
       this.#fail({ reason: "write-failed", error });
     }
-    if (this.#first !== null && !this.#failed) this.scheduler.ready(this);
-    else this.#idle();
+    this.#inFlight = false;
+    // The socket took the write: the reader is reading.
+    clearTimeout(this.#stallTimer);
+    this.#stallTimer = undefined;
+    if (this.#first !== null && !this.#failed) {
+      if (this.#queued > this.limit) this.scheduler.startNow(this);
+      else this.scheduler.ready(this);
+    } else this.#idle();
     this.scheduler.writeFinished(generation);
   }
 
@@ -142,6 +176,8 @@ export class SendQueue {
   #fail(failure: QueueFailure): void {
     if (this.#failed) return;
     this.#failed = true;
+    clearTimeout(this.#stallTimer);
+    this.#stallTimer = undefined;
     this.#first = this.#rest = null;
     this.#queued = 0;
     this.#wake();
@@ -167,6 +203,11 @@ export class SendQueue {
 /** About twice what one loopback write was measured to cost (9-12 µs): writing takes at most
  * about half the server's time, the rest goes to reading and fan-out (docs/performance.md). */
 const WRITE_COST_MS = 0.024;
+/** How far past its limit a queue may grow while its socket is still taking writes. */
+export const OVER_LIMIT = 2;
+/** How long a write may stay unfinished while its queue is past the limit before it is cut. */
+export const STALL_MS = 1000;
+
 /** The longest a round waits for the previous one, so latency stays bounded. */
 const MAX_ROUND_WAIT_MS = 25;
 
@@ -217,6 +258,17 @@ export class WriteScheduler {
   /** A queue has bytes and no write in flight: it is started by the next round. */
   ready(queue: SendQueue): void {
     if (this.#ready.push(queue) === 1) this.#scheduleRound();
+  }
+
+  /**
+   * Starts a queue's write now, outside the rounds: its queue is past its limit and its socket
+   * took the last write, so waiting for a round would only cut off a reader that reads.
+   */
+  startNow(queue: SendQueue): void {
+    if (queue[FLUSH]()) {
+      this.#inFlight++;
+      this.#writesStarted++;
+    }
   }
 
   /** A write started in `generation` finished (or failed). */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { writeAll } from "../../lib/server/connection.ts";
-import { SendQueue, WriteScheduler } from "../../lib/server/send_queue.ts";
+import { SendQueue, STALL_MS, WriteScheduler } from "../../lib/server/send_queue.ts";
 
 const encode = (text: string) => new TextEncoder().encode(text);
 
@@ -68,7 +68,7 @@ Deno.test("a partial write is completed by writeAll", async () => {
   assert.deepEqual(new TextDecoder().decode(new Uint8Array(written)), "hello");
 });
 
-Deno.test("a queue past its bound fails once and takes nothing more", async () => {
+Deno.test("past its bound behind a write under way, a queue may grow to twice it; past that it fails once", async () => {
   const failures: string[] = [];
   let release: (() => void) | undefined;
   const queue = queueOn(
@@ -83,11 +83,57 @@ Deno.test("a queue past its bound fails once and takes nothing more", async () =
   assert.deepEqual(queue.push(encode("12345")), true);
   while (!release) await nextTurn();
   assert.deepEqual(queue.push(encode("1234567890")), true, "the in-flight write does not count");
-  assert.deepEqual(queue.push(encode("x")), false);
+  assert.deepEqual(queue.push(encode("x")), true, "past the bound while the write goes on");
+  assert.deepEqual(queue.push(encode("1234567890")), false, "past twice the bound");
   assert.deepEqual(queue.push(encode("y")), false);
   assert.deepEqual(failures, ["overflow"]);
   release!();
   await queue.drained();
+});
+
+Deno.test("a queue past its bound behind a write that stalls is cut after STALL_MS", async () => {
+  const failures: string[] = [];
+  let release: (() => void) | undefined;
+  const queue = queueOn(
+    {
+      async send() {
+        await new Promise<void>((resolve) => release = resolve);
+      },
+    },
+    10,
+    { queueFailed: (failure) => failures.push(failure.reason) },
+  );
+  queue.push(encode("12345"));
+  while (!release) await nextTurn();
+  const started = performance.now();
+  queue.push(encode("123456789012")); // past the bound, the write still under way
+  while (failures.length === 0 && performance.now() - started < STALL_MS * 3) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.deepEqual(failures, ["overflow"]);
+  assert.ok(performance.now() - started >= STALL_MS * 0.9);
+  release!();
+  await queue.drained();
+});
+
+Deno.test("a queue past its bound whose socket took the last write is written at once, not cut", async () => {
+  const writes: number[] = [];
+  const failures: string[] = [];
+  const queue = queueOn(
+    {
+      send(bytes: Uint8Array) {
+        writes.push(bytes.length);
+        return Promise.resolve();
+      },
+    },
+    10,
+    { queueFailed: (failure) => failures.push(failure.reason) },
+  );
+  queue.push(encode("12345"));
+  queue.push(encode("1234567890")); // past the bound before any round: written now
+  assert.deepEqual(writes, [15], "written at once, not at the next round");
+  await queue.drained();
+  assert.deepEqual(failures, []);
 });
 
 Deno.test("a failing write fails the queue and wakes whoever waits for it to drain", async () => {

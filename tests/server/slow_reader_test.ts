@@ -147,3 +147,66 @@ Deno.test("readers that never read are cut off at --sendq, the room is told, mem
     assert.equal(status.code, 0);
   }
 });
+
+Deno.test("a reader that reads is never cut while a room floods; one that never reads is", async () => {
+  await using users = await makeUsersDir(
+    { flooder: "pw", reader: "pw", sleeper: "pw" },
+    "parley-honest-",
+  );
+  const server = await ServerProcess.start(
+    serverArgs(
+      users.dir,
+      "--rate",
+      "0",
+      "--sendq",
+      "65536",
+      "--history",
+      "off",
+      "--transcripts",
+      "off",
+    ),
+  );
+  try {
+    await using flooder = await LineClient.json(server.port, "flooder", "pw");
+    await using reader = await LineClient.json(server.port, "reader", "pw");
+    await flooder.command("join lobby");
+    await reader.command("join lobby");
+    const sleeper = await slowReader(server.port, "sleeper", "lobby");
+    const before = memoryOf(server.child.pid);
+    // 24 MiB of 4 KiB lines, written as fast as the socket takes them, in one go.
+    const LINES = 6144;
+    const filler = "f".repeat(4000);
+    const flood = encoder.encode(
+      Array.from({ length: LINES }, (_, i) => `${i} ${filler}\n`).join(""),
+    );
+    const sending = flooder.sendBytes(flood);
+    let received = 0;
+    while (received < LINES) {
+      const event = await reader.nextEvent((e) => e.type === "message", 30_000);
+      assert.equal(String(event.text).split(" ")[0], String(received), "every line, in order");
+      received++;
+    }
+    await sending;
+    assert.equal(reader.closed, false, "the reader that reads stays connected");
+    assert.ok(
+      server.stderrLines.some((l) => /disconnect .*user="sleeper".*send queue overflow/.test(l)),
+      "the one that never reads is cut",
+    );
+    assert.ok(
+      !server.stderrLines.some((l) => /disconnect .*user="reader"/.test(l)),
+      "the reader was never cut",
+    );
+    const after = memoryOf(server.child.pid);
+    if (before && after) {
+      console.log(
+        `honest reader: 24 MiB flood, RSS ${before.rss.toFixed(1)} -> ${
+          after.rss.toFixed(1)
+        } MB (peak ${after.peak.toFixed(1)})`,
+      );
+      assert.ok(after.peak - before.rss < RSS_GROWTH_BOUND_MB, "memory stayed bounded");
+    }
+    sleeper.close();
+  } finally {
+    await server.stop("SIGKILL");
+  }
+});
