@@ -6,6 +6,7 @@
  */
 
 import type { EncodedEvent } from "../shared/protocol.ts";
+import type { SendQueue } from "./send_queue.ts";
 import type { User } from "./user.ts";
 
 /**
@@ -93,13 +94,22 @@ export class Room {
    * Sends one encoded event to every member except `except` and those who block `senderKey`.
    * The hot path: the bytes are shared, nothing is copied per member.
    */
-  broadcast(event: EncodedEvent, holdLimit: number, except?: User, senderKey?: string): number {
+  broadcast(
+    event: EncodedEvent,
+    holdLimit: number,
+    except?: User,
+    senderKey?: string,
+    full?: (queue: SendQueue) => void,
+  ): number {
     let delivered = 0;
     for (const member of this.members) {
       if (member === except) continue;
       if (senderKey !== undefined && member.blocks(senderKey)) continue;
       member.deliver(event, holdLimit);
       delivered++;
+      // A reader whose queue this filled past its limit: the sender waits for it (flow control).
+      const queue = member.session?.queue;
+      if (full && queue?.overLimit) full(queue);
     }
     return delivered;
   }

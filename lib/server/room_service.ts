@@ -210,7 +210,14 @@ export class RoomService {
       text: clean,
       time: new Date(),
     }));
-    room.broadcast(event, this.config.sendq, user, user.key);
+    const speaker = user.session;
+    room.broadcast(
+      event,
+      this.config.sendq,
+      user,
+      user.key,
+      speaker ? (queue) => speaker.waitFor(queue) : undefined,
+    );
     this.transcribe(room.name, user.name, clean);
   }
 

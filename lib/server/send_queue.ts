@@ -52,6 +52,8 @@ export class SendQueue {
   #idleWaiters: (() => void)[] | null = null;
   /** Armed while the queue is over its limit behind a write that has not finished. */
   #stallTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Told once the queue is back within its limit (senders held back meanwhile). */
+  #belowLimit: (() => void)[] | null = null;
 
   /** `limit` is the most bytes that may wait to be written; `scheduler` paces the writes. */
   constructor(
@@ -64,6 +66,24 @@ export class SendQueue {
   /** Bytes waiting to be written (not counting the write in flight). */
   get queued(): number {
     return this.#queued;
+  }
+
+  /** Whether more than the limit waits: whoever fills it should pause (see {@link whenBelowLimit}). */
+  get overLimit(): boolean {
+    return this.#queued > this.limit;
+  }
+
+  /** Calls `resume` once the queue is back within its limit, or has failed. */
+  whenBelowLimit(resume: () => void): void {
+    if (!this.overLimit || this.#failed) resume();
+    else (this.#belowLimit ??= []).push(resume);
+  }
+
+  #resumeSenders(): void {
+    const waiting = this.#belowLimit;
+    if (waiting === null || (this.overLimit && !this.#failed)) return;
+    this.#belowLimit = null;
+    for (const resume of waiting) resume();
   }
 
   /** Whether the queue has failed (overflowed or could not write); it takes nothing more. */
@@ -147,6 +167,7 @@ export class SendQueue {
       if (this.#queued > this.limit) this.scheduler.startNow(this);
       else this.scheduler.ready(this);
     } else this.#idle();
+    this.#resumeSenders();
     this.scheduler.writeFinished(generation);
   }
 
@@ -157,6 +178,8 @@ export class SendQueue {
 
   /** All queued chunks as one buffer (the chunk itself when there is only one). */
   #take(): Uint8Array {
+    // What is taken is in flight: the queue is within its limit again for those who wait.
+    queueMicrotask(() => this.#resumeSenders());
     const first = this.#first!;
     const rest = this.#rest;
     const total = this.#queued;
@@ -181,6 +204,7 @@ export class SendQueue {
     this.#first = this.#rest = null;
     this.#queued = 0;
     this.#wake();
+    this.#resumeSenders();
     this.owner.queueFailed(failure);
   }
 

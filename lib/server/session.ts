@@ -92,6 +92,9 @@ export class Session implements QueueOwner {
   #toldToSlowDown = false;
   /** Set when a line jumped the queue: it is handled without waiting for tokens. */
   #jumped = false;
+  /** Readers' queues this session's lines filled past their limit: it waits for them. */
+  #heldBy = 0;
+  #released: (() => void) | undefined;
 
   constructor(readonly connection: Connection, readonly options: SessionOptions) {
     this.#bucket = new TokenBucket(options.rate, options.burst);
@@ -231,11 +234,29 @@ export class Session implements QueueOwner {
   }
 
   /**
-   * Whether more than `maxWaiting` bytes of lines wait for flood control: the transport should
-   * read no more until {@link belowBound} (a flood then backs up into the sender's TCP window).
+   * Whether more than `maxWaiting` bytes of lines wait for flood control, or a reader this session
+   * speaks to is behind: the transport should read no more until {@link belowBound} (a flood then
+   * backs up into the sender's TCP window).
    */
   get backlogged(): boolean {
-    return this.#pendingBytes > this.options.maxWaiting;
+    return this.#pendingBytes > this.options.maxWaiting || this.#heldBy > 0;
+  }
+
+  /**
+   * Flow control: a reader's queue this session's line filled past its limit. This session's next
+   * lines wait (and its connection is not read) until that queue is back within its limit — or
+   * cut, when its reader does not read — so a reader who reads is never cut for a fast sender.
+   */
+  waitFor(queue: SendQueue): void {
+    if (queue === this.queue || this.closed) return;
+    this.#heldBy++;
+    queue.whenBelowLimit(() => {
+      if (--this.#heldBy > 0) return;
+      const released = this.#released;
+      this.#released = undefined;
+      released?.();
+      if (!this.backlogged) this.#wake();
+    });
   }
 
   /** Resolves when the lines waiting are back within the bound (or the session closed). */
@@ -247,6 +268,8 @@ export class Session implements QueueOwner {
   /** Stops handling lines and wakes whoever waits on {@link belowBound}. */
   markClosed(): void {
     this.closed = true;
+    this.#heldBy = 0;
+    this.#released?.();
     this.#pending = null;
     this.#pendingBytes = 0;
     clearTimeout(this.#lagTimer);
@@ -258,6 +281,11 @@ export class Session implements QueueOwner {
     this.#pumping = true;
     try {
       while (this.#pending !== null && this.#pending.length > 0 && !this.closed) {
+        if (this.#heldBy > 0) {
+          // A reader is behind this session's lines: speak on once it has caught up.
+          await new Promise<void>((resolve) => this.#released = resolve);
+          continue;
+        }
         const line = this.#pending[0]!;
         const cost = this.options.cost(this, line);
         const wait = this.#jumped ? 0 : this.#bucket.waitFor(cost);

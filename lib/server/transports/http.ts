@@ -16,7 +16,7 @@ import { readHead, type RequestHead, respond, type Response } from "./http_reque
 import { staticFile } from "./static_files.ts";
 import { handshake } from "./tls.ts";
 import { RenewableTlsListener, type TlsFiles } from "./tls_listener.ts";
-import { acceptLoop, peerOf, PendingConnections, type Transport } from "./transport.ts";
+import { acceptLoop, peerOf, PendingConnections, type Transport, tuneSocket } from "./transport.ts";
 import { serveWebSocket, upgradeProblem, WsConnection } from "./websocket.ts";
 
 /**
@@ -122,6 +122,8 @@ export class HttpTransport implements Transport {
     return acceptLoop<Deno.Conn>(this.listener, chat.log, async (conn) => {
       const seconds = this.config.handshakeTimeout;
       const tls = this.kind === "https";
+      // No Nagle: a small frame must not wait for the peer's delayed ACK (as on the TCP port).
+      tuneSocket(conn);
       if (tls && !await handshake(conn as Deno.TlsConn, seconds, chat.log, handshakes)) return;
       const { address, peer } = peerOf(conn.remoteAddr);
       if (!requests.enter(address)) {

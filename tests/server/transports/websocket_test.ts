@@ -7,7 +7,13 @@ import assert from "node:assert/strict";
 import type { ServerConfig } from "../../../lib/server/config.ts";
 import { LineClient } from "../../helpers/line_client.ts";
 import { clientFrame, RawWebSocket, request, upgradeHead } from "../../helpers/raw_websocket.ts";
-import { startTestServer, type TestServer } from "../../helpers/server.ts";
+import {
+  makeUsersDir,
+  serverArgs,
+  ServerProcess,
+  startTestServer,
+  type TestServer,
+} from "../../helpers/server.ts";
 
 const USERS = { alice: "a", bob: "b", carol: "c" };
 const encoder = new TextEncoder();
@@ -227,33 +233,56 @@ Deno.test("flood control slows a WebSocket sender's lines without dropping or re
 });
 
 Deno.test("a WebSocket reader that stops reading is cut at --sendq; one that reads gets every line", async () => {
-  await using t = await server({ sendq: 65536 });
-  const port = t.server.port("http")!;
-  await using sender = await LineClient.json({ kind: "ws", port }, "alice", "a");
+  // A server of its own (a process): the readers here must not share a thread with it.
+  await using users = await makeUsersDir(USERS, "parley-ws-flood-");
+  await using server = await ServerProcess.start(
+    serverArgs(users.dir, "--sendq", "65536", "--rate", "0", "--history", "off"),
+  );
+  const port = Number(
+    /listening http \S+:(\d+)/.exec(await server.waitForLog(/listening http/))![1],
+  );
+  await using sender = await RawWebSocket.open(await Deno.connect({ hostname: "127.0.0.1", port }));
   await using reader = await LineClient.json({ kind: "ws", port }, "carol", "c");
-  await using stalled = await raw(t, {}, false);
+  const stalled = await RawWebSocket.open(
+    await Deno.connect({ hostname: "127.0.0.1", port }),
+    {},
+    false,
+  );
   await stalled.write(encoder.encode("login bob b\njoin lobby\n"));
-  await sender.command("join lobby");
+  await sender.write(encoder.encode("login alice a\njoin lobby\n"));
   await reader.command("join lobby");
-  await sender.nextEvent((e) => e.type === "notice" && e.text === "bob entered lobby");
+  await reader.nextEvent((e) => e.type === "notice" && e.text === "alice entered lobby");
   const line = "z".repeat(3900);
-  // ~12 MB, more than loopback's socket buffers take, in batches that fit the reader's --sendq
-  // (a burst larger than that at once is the paced-writes limit issue 17 is about).
+  // ~12 MB, more than loopback's socket buffers take, written in one go (as fast as the socket
+  // takes it): the reader that reads must get every line however fast the room floods.
   const LINES = 3000;
-  const BATCH = 10;
-  let received = 0;
-  for (let sent = 0; sent < LINES; sent += BATCH) {
-    for (let i = sent; i < sent + BATCH; i++) await sender.send(`${i} ${line}`);
-    while (received < sent + BATCH) {
-      const event = await reader.nextEvent((e) => e.type === "message", 20_000);
-      assert.ok(String(event.text).startsWith(`${received} `), "in order, none skipped");
-      received++;
-    }
+  const frames = Array.from(
+    { length: LINES },
+    (_, i) => clientFrame(1, encoder.encode(`${i} ${line}`)),
+  );
+  const flood = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
+  let at = 0;
+  for (const frame of frames) {
+    flood.set(frame, at);
+    at += frame.length;
   }
+  const sending = (async () => {
+    let offset = 0;
+    while (offset < flood.length) offset += await sender.conn.write(flood.subarray(offset));
+  })().catch((error) => {
+    throw new Error(`the flood was cut: ${error}; log:\n${server.stderrLines.join("\n")}`);
+  });
+  for (let received = 0; received < LINES; received++) {
+    const event = await reader.nextEvent((e) => e.type === "message", 20_000);
+    assert.ok(String(event.text).startsWith(`${received} `), "in order, none skipped");
+  }
+  await sending;
+  assert.equal(reader.closed, false, "the reader that reads is still connected");
   assert.ok(
     reader.lines.some((l) => l.includes('"kind":"lost"') && l.includes("send queue overflow")),
     "the room was told the stalled reader was cut",
   );
+  stalled.close();
 });
 
 Deno.test("WebSocket connections count against --max-per-address like TCP ones, and hear why", async () => {
