@@ -1,13 +1,14 @@
 /**
  * parley's benchmark (`deno task bench`): room fan-out throughput, latency, connect time and
- * memory per connection, measured side by side with ngircd and inspircd. See
- * docs/performance.md for the method and the latest figures.
+ * memory per connection, measured side by side with ngircd and inspircd, and over WebSocket with a
+ * relay on Node.js's `ws`. See docs/performance.md for the method and the latest figures.
  *
  * @example
  * ```sh
  * deno task bench                              # everything (about 15 minutes)
- * deno task bench --quick                      # a few seconds, parley only (smoke test)
+ * deno task bench --quick                      # a few seconds, parley and the ws relay (smoke test)
  * deno task bench --scenario a --servers parley,ngircd --duration 3
+ * deno task bench --scenario ws                # WebSocket: parley, the ws relay, parley over TCP
  * ```
  *
  * @module
@@ -32,6 +33,7 @@ import {
   isParley,
   listenBacklog,
   otherCpuSeconds,
+  peerInstalled,
   type RunningServer,
   SERVER_NAMES,
   type ServerName,
@@ -56,7 +58,12 @@ export interface Scenario {
    * garbage-collected server returns memory grown by the join storm only once it has been idle.
    */
   settleSeconds?: number;
+  /** The servers it runs against unless `--servers` says otherwise (default {@link TCP_SERVERS}). */
+  servers?: readonly ServerName[];
 }
+
+/** The servers of scenarios a, b and c: parley with both socket drivers and the IRC peers. */
+export const TCP_SERVERS: readonly ServerName[] = ["parley", "parley-epoll", "ngircd", "inspircd"];
 
 /** What scenarios a and b share: a sweep from R=100 with 10 senders of 64-byte messages. */
 const SWEEP: Omit<Scenario, "name" | "clients"> = {
@@ -71,6 +78,8 @@ const SWEEP: Omit<Scenario, "name" | "clients"> = {
 export const SCENARIOS: Record<string, Scenario> = {
   a: { ...SWEEP, name: "a", clients: 1000 },
   b: { ...SWEEP, name: "b", clients: 100 },
+  // Scenario a over WebSocket: parley's /ws, the ws relay, and parley's TCP figure beside them.
+  ws: { ...SWEEP, name: "ws", clients: 1000, servers: ["parley-ws", "ws", "parley"] },
   c: {
     name: "c",
     clients: 10_000,
@@ -94,7 +103,8 @@ export const SCENARIOS: Record<string, Scenario> = {
 
 /** Options of one benchmark run. */
 export interface BenchOptions {
-  servers: ServerName[];
+  /** The servers of every scenario; unset: each scenario's own ({@link Scenario.servers}). */
+  servers?: ServerName[];
   scenarios: Scenario[];
   /** CPU list the server under test is pinned to ("" = no pinning). */
   serverCpu: string;
@@ -153,7 +163,7 @@ const SERVER_CPU_LIMIT = 0.85;
 /** Defaults of {@link BenchOptions}. */
 export function defaultOptions(): BenchOptions {
   return {
-    servers: [...SERVER_NAMES],
+    servers: undefined,
     scenarios: [SCENARIOS.a!, SCENARIOS.b!, SCENARIOS.c!],
     serverCpu: "0",
     loadCpu: "1",
@@ -526,15 +536,19 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   calibrateClock();
   await detectClockTicks();
   if (options.pinSelf) await pinSelf(options.loadCpu);
-  let servers = options.servers;
-  const peers = servers.filter((s) => !isParley(s));
+  const serversOf = (scenario: Scenario) => options.servers ?? scenario.servers ?? TCP_SERVERS;
+  const peers = [...new Set(options.scenarios.flatMap(serversOf))].filter((s) => !isParley(s));
+  let missing: string[] = [];
   if (peers.length > 0) {
-    const missing = options.install
+    missing = options.install
       ? await ensurePeers(peers, options.root)
-      : peers.filter((p) => !findExecutable(p));
+      : peers.filter((p) => !peerInstalled(p, options.root));
     if (missing.length > 0) {
-      options.log(`skipping ${missing.join(", ")}: not installed`);
-      servers = servers.filter((s) => !missing.includes(s));
+      options.log(
+        `skipping ${missing.join(", ")}: not installed${
+          missing.includes("ws") ? " (the ws relay needs node and `npm install`)" : ""
+        }`,
+      );
     }
   }
   const report: BenchReport = {
@@ -559,7 +573,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   };
   try {
     for (const scenario of options.scenarios) {
-      for (const name of servers) {
+      for (const name of serversOf(scenario)) {
+        if (missing.includes(name)) continue;
         if (aborting) break;
         report.runs.push(await runOne(options, scenario, name));
       }
@@ -578,10 +593,13 @@ async function stopEverything(): Promise<void> {
   }
 }
 
-/** The options of `--quick`: parley only, small N, two short fixed steps. */
+/**
+ * The options of `--quick`: parley (both socket drivers, and over WebSocket) and the ws relay,
+ * small N, two short fixed steps.
+ */
 export function quickOptions(): Partial<BenchOptions> {
   return {
-    servers: ["parley", "parley-epoll"],
+    servers: ["parley", "parley-epoll", "parley-ws", "ws"],
     scenarios: [SCENARIOS.quick!],
     connectConcurrency: 50,
     command: "deno task bench --quick",
@@ -590,9 +608,10 @@ export function quickOptions(): Partial<BenchOptions> {
 
 const HELP = `Usage: deno task bench [options]
 
-  --quick                 a few seconds: parley only, N=50, two 1-second steps
-  --scenario LIST         scenarios to run, comma-separated: a,b,c (default a,b,c)
-  --servers LIST          servers: parley,parley-epoll,ngircd,inspircd (default all four)
+  --quick                 a few seconds: parley and the ws relay, N=50, two 1-second steps
+  --scenario LIST         scenarios to run, comma-separated: a,b,c,ws (default a,b,c)
+  --servers LIST          servers: parley,parley-epoll,ngircd,inspircd,parley-ws,ws (default:
+                          a,b,c the first four; ws: parley-ws,ws,parley)
   --duration SECONDS      seconds per step (default: a/b 4, c 10)
   --settle SECONDS        c: seconds held quiet before the settled RSS reading (default 40; 0: none)
   --clients N             override N of every scenario
@@ -661,7 +680,7 @@ async function main(): Promise<number> {
   if (values.scenario) {
     options.scenarios = values.scenario.split(",").map((s) => {
       const scenario = SCENARIOS[s.trim()];
-      if (!scenario) throw new Error(`unknown scenario "${s}" (a, b, c, quick)`);
+      if (!scenario) throw new Error(`unknown scenario "${s}" (a, b, c, ws, quick)`);
       return scenario;
     });
   }

@@ -6,13 +6,17 @@
  * Room messages are recognised on the receiving side without decoding: the benchmark's message
  * text ends with `T` and 16 digits (the send time in µs), and every server puts the text at the end
  * of the line it delivers (`alice@lobby 21:04:05 TEXT` for parley, `:alice!u@h PRIVMSG #bench :TEXT`
- * for IRC).
+ * for IRC), or, in JSON lines over WebSocket, as the `text` field, with other fields after it
+ * (see {@link Driver.jsonMessages}).
  *
  * @module
  */
 
-/** The protocols the load generator speaks. */
-export type Protocol = "parley" | "irc";
+/**
+ * The protocols the load generator speaks: parley's line protocol, IRC, and parley's commands over
+ * WebSocket with JSON lines back (parley's `/ws`, and the `ws` relay of `bench/ws_relay.mjs`).
+ */
+export type Protocol = "parley" | "irc" | "ws";
 
 /** What a line received while setting up means for the client. */
 export type SetupStep =
@@ -37,6 +41,16 @@ export interface Driver {
   readonly lineEnd: string;
   /** The answer to a line received once in the room (keep-alives), if it needs one. */
   answer(line: string): string | undefined;
+  /**
+   * Whether delivered messages are JSON lines, whose text (and send time) is followed by other
+   * fields, rather than lines that end with the text.
+   */
+  readonly jsonMessages: boolean;
+  /**
+   * Whether the client speaks WebSocket: it upgrades first, then each line it sends (the hello's,
+   * set-up answers, room messages) is one text message.
+   */
+  readonly websocket: boolean;
 }
 
 /** IRC (RFC 1459/2812): NICK/USER, wait for 001, JOIN, wait for the end of NAMES (366). */
@@ -76,7 +90,31 @@ export const ircDriver: Driver = {
   answer(line) {
     return line.startsWith("PING") ? "PONG" + line.slice(4) + "\r\n" : undefined;
   },
+  jsonMessages: false,
+  websocket: false,
 };
+
+/** The fields of a JSON event the set-up looks at. */
+interface SetupEvent {
+  type?: unknown;
+  command?: unknown;
+  code?: unknown;
+  text?: unknown;
+  kind?: unknown;
+}
+
+/** A JSON line received while setting up: the event, or why the client cannot get in. */
+function setupEvent(line: string): SetupEvent | { failed: string } {
+  let event: SetupEvent;
+  try {
+    event = JSON.parse(line);
+  } catch {
+    return { failed: `unparsable line: ${line}` };
+  }
+  if (event.type === "error") return { failed: `${String(event.code)}: ${String(event.text)}` };
+  if (event.type === "notice" && event.kind === "takeover") return { failed: "session taken over" };
+  return event;
+}
 
 /**
  * parley: the set-up runs in JSON mode, where replies and errors are unambiguous, then switches the
@@ -95,24 +133,8 @@ export function parleyDriver(room = "lobby"): Driver {
         // greeting, sent before `mode json` took effect.
         return progress.value === 1 ? { kind: "ready" } : { kind: "wait" };
       }
-      let event: {
-        type?: unknown;
-        command?: unknown;
-        code?: unknown;
-        text?: unknown;
-        kind?: unknown;
-      };
-      try {
-        event = JSON.parse(line);
-      } catch {
-        return { kind: "failed", reason: `unparsable line: ${line}` };
-      }
-      if (event.type === "error") {
-        return { kind: "failed", reason: `${String(event.code)}: ${String(event.text)}` };
-      }
-      if (event.type === "notice" && event.kind === "takeover") {
-        return { kind: "failed", reason: "session taken over" };
-      }
+      const event = setupEvent(line);
+      if ("failed" in event) return { kind: "failed", reason: event.failed };
       if (event.type === "reply" && event.command === "join") progress.value = 1;
       else if (event.type === "reply" && event.command === "mode" && progress.value === 1) {
         return { kind: "ready" };
@@ -124,10 +146,41 @@ export function parleyDriver(room = "lobby"): Driver {
     answer() {
       return undefined;
     },
+    jsonMessages: false,
+    websocket: false,
+  };
+}
+
+/**
+ * parley's commands over WebSocket (`login`, `join lobby`, one text message each), answered in
+ * JSON lines: in the room once the join is answered. A delivered message is
+ * `{"type":"message",…,"text":"TEXT",…,"time":"2026-11-23T21:04:05.000Z"}`.
+ */
+export function wsDriver(room = "lobby"): Driver {
+  return {
+    room,
+    hello(name, password) {
+      return `login ${name} ${password}\njoin ${room}\n`;
+    },
+    setupLine(line) {
+      const event = setupEvent(line);
+      if ("failed" in event) return { kind: "failed", reason: event.failed };
+      return event.type === "reply" && event.command === "join"
+        ? { kind: "ready" }
+        : { kind: "wait" };
+    },
+    messagePrefix: "",
+    // A message's end is its frame's.
+    lineEnd: "",
+    answer() {
+      return undefined;
+    },
+    jsonMessages: true,
+    websocket: true,
   };
 }
 
 /** The driver for a protocol. */
 export function driverFor(protocol: Protocol): Driver {
-  return protocol === "irc" ? ircDriver : parleyDriver();
+  return protocol === "irc" ? ircDriver : protocol === "ws" ? wsDriver() : parleyDriver();
 }

@@ -84,3 +84,29 @@ function smallNumber(bytes: Uint8Array, from: number, to: number): number {
   }
   return value;
 }
+
+const QUOTE = 34;
+/** "T": the byte before the 16-digit send time at the end of a benchmark message's text. */
+export const MARK = 84;
+
+/**
+ * In a JSON line `bytes[start, end)`: the index of the closing quote of a string value that ends
+ * with `T` and `digits` digits (the benchmark's message text), or -1 if none does. Scans back from
+ * the line end, so the fields after the text (an id, the time) cost a few dozen byte tests.
+ */
+export function findTimedText(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  digits: number,
+): number {
+  for (let q = end - 1; q > start + digits; q--) {
+    if (
+      bytes[q] === QUOTE && bytes[q - digits - 1] === MARK &&
+      readDigits(bytes, q - digits, digits) >= 0
+    ) {
+      return q;
+    }
+  }
+  return -1;
+}

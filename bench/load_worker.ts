@@ -5,6 +5,8 @@
  * Driven by the coordinator over stdin/stdout (see `worker_protocol.ts`). Built to cost little per
  * delivered line: each connection reads into its own buffer in batches, lines are split at the
  * byte level, and a room message is recognised and timed from its last 17 bytes without decoding.
+ * Over WebSocket the frame headers are first cut out of the buffer in place (`ws_frames.ts`), and
+ * the lines the frames carry are then read the same way.
  *
  * @module
  */
@@ -13,7 +15,7 @@ import process from "node:process";
 import { calibrateClock, nowUs } from "./clock.ts";
 import { type Driver, driverFor } from "./drivers.ts";
 import { Histogram } from "./histogram.ts";
-import { findLineFeed, readDigits, ScanBuffer } from "./line_scan.ts";
+import { findLineFeed, findTimedText, MARK, readDigits, ScanBuffer } from "./line_scan.ts";
 import type {
   Account,
   CollectResult,
@@ -28,9 +30,21 @@ import type {
   WorkerResult,
 } from "./worker_protocol.ts";
 import { readJsonLines } from "./worker_protocol.ts";
+import {
+  clientFrame,
+  CLOSE,
+  FrameReader,
+  handshakeKey,
+  maskPayload,
+  PING,
+  PONG,
+  TEXT,
+  unmaskedClientFrame,
+  upgradeAnswer,
+  upgradeRequest,
+} from "./ws_frames.ts";
 
 const CR = 13;
-const MARK = 84; // "T": the byte before the 16-digit send time at the end of a message
 const DIGITS = 16;
 const MAX_READ_BUFFER = 1 << 20;
 
@@ -51,6 +65,9 @@ class Client {
   writing = false;
   closeReason = "";
   settle: ((error?: string) => void) | undefined;
+  /** WebSocket: the server's `Sec-WebSocket-Accept` to expect, then the frame reader once upgraded. */
+  accept = "";
+  frames: FrameReader | undefined;
   readonly group: number;
 
   constructor(readonly account: Account, readBuffer: number, index: number) {
@@ -139,6 +156,14 @@ async function pump(client: Client): Promise<void> {
   }
 }
 
+/** Sends protocol lines: as they are, or over WebSocket one text message each. */
+function sendLines(client: Client, text: string): void {
+  if (!driver.websocket) return queueWrite(client, encoder.encode(text));
+  for (const line of text.split("\n")) {
+    if (line) queueWrite(client, clientFrame(TEXT, encoder.encode(line)));
+  }
+}
+
 function drop(client: Client, reason: string): void {
   if (client.state === "closed") return;
   const wasIn = client.state === "ready";
@@ -164,11 +189,11 @@ function controlLine(client: Client, view: Uint8Array, start: number, end: numbe
     // Only keep-alives need an answer; skip decoding anything else (join storms are large).
     if (view[start] !== 80 /* P */) return;
     const answer = driver.answer(decoder.decode(view.subarray(start, end)));
-    if (answer) queueWrite(client, encoder.encode(answer));
+    if (answer) sendLines(client, answer);
     return;
   }
   const step = driver.setupLine(decoder.decode(view.subarray(start, end)), client.progress);
-  if (step.kind !== "failed" && step.send) queueWrite(client, encoder.encode(step.send));
+  if (step.kind !== "failed" && step.send) sendLines(client, step.send);
   if (step.kind === "ready") {
     client.state = "ready";
     client.settle?.();
@@ -177,8 +202,48 @@ function controlLine(client: Client, view: Uint8Array, start: number, end: numbe
   }
 }
 
+/**
+ * WebSocket: takes the bytes just read into `view[have, end)` (after `have` bytes of lines) and
+ * returns where the stream of lines now ends, or -1 while the upgrade's answer is incomplete. Says
+ * the hello once upgraded, answers pings, and drops the client at a close or a protocol error.
+ */
+function unframe(client: Client, view: Uint8Array, have: number, end: number): number {
+  let from = have;
+  if (!client.frames) {
+    const body = upgradeAnswer(view, end, client.accept);
+    if (typeof body === "string") {
+      drop(client, body);
+      return -1;
+    }
+    if (body < 0) return -1;
+    view.copyWithin(0, body, end);
+    end -= body;
+    from = 0;
+    client.frames = new FrameReader();
+    sendLines(client, driver.hello(client.account.name, client.account.password));
+  }
+  const frames = client.frames;
+  const streamEnd = frames.deframe(view, from, end);
+  if (frames.error) drop(client, frames.error);
+  for (const frame of frames.controls.splice(0)) {
+    if (frame.opcode === PING) queueWrite(client, clientFrame(PONG, frame.payload));
+    else if (frame.opcode === CLOSE) {
+      const code = frame.payload.length >= 2 ? (frame.payload[0]! << 8) | frame.payload[1]! : 1005;
+      drop(
+        client,
+        `server closed the WebSocket (${code} ${decoder.decode(frame.payload.slice(2))})`,
+      );
+    }
+  }
+  return streamEnd;
+}
+
 async function readLoop(client: Client): Promise<void> {
   const conn = client.conn!;
+  const json = driver.jsonMessages;
+  // Bytes between a message's text and its line end: 0, or in JSON as on this connection's last
+  // message (the fields after the text, an id and the time, rarely change length).
+  let suffix = 0;
   let have = 0;
   try {
     for (;;) {
@@ -189,10 +254,20 @@ async function readLoop(client: Client): Promise<void> {
       }
       const n = await conn.read(buf.bytes.subarray(have));
       if (n === null) break;
-      const end = have + n;
+      let end = have + n;
       const view = buf.bytes;
+      if (driver.websocket) {
+        const streamEnd = unframe(client, view, have, end);
+        if (client.state === "closed") return;
+        if (streamEnd < 0) {
+          have = end;
+          continue;
+        }
+        end = streamEnd;
+      }
       const now = nowUs();
-      lastReadUs = now;
+      // Keep-alive frames alone (nothing added to the stream) are not traffic.
+      if (end > have) lastReadUs = now;
       const measure = client.account.measure;
       let start = 0;
       for (;;) {
@@ -200,8 +275,15 @@ async function readLoop(client: Client): Promise<void> {
         if (nl < 0) break;
         let e = nl;
         if (e > start && view[e - 1] === CR) e--;
-        const mark = e - DIGITS - 1;
-        const sent = mark >= start && view[mark] === MARK ? readDigits(view, mark + 1, DIGITS) : -1;
+        const mark = e - suffix - DIGITS - 1;
+        let sent = mark >= start && view[mark] === MARK ? readDigits(view, mark + 1, DIGITS) : -1;
+        if (sent < 0 && json) {
+          const quote = findTimedText(view, start, e, DIGITS);
+          if (quote >= 0) {
+            suffix = e - quote;
+            sent = readDigits(view, quote - DIGITS, DIGITS);
+          }
+        }
         if (sent >= 0) {
           if (sent >= windowStart && sent < windowEnd) {
             deliveries++;
@@ -258,10 +340,15 @@ function setUp(client: Client, timeoutMs: number): Promise<string | undefined> {
       conn.setNoDelay(true);
       client.conn = conn;
       void readLoop(client);
-      queueWrite(
-        client,
-        encoder.encode(driver.hello(client.account.name, client.account.password)),
-      );
+      if (driver.websocket) {
+        // The hello follows the upgrade's answer (see unframe).
+        const { key, accept } = handshakeKey();
+        client.accept = accept;
+        client.frames = undefined;
+        queueWrite(client, upgradeRequest(host, port, key));
+      } else {
+        sendLines(client, driver.hello(client.account.name, client.account.password));
+      }
     }, (error) => drop(client, `connect: ${error instanceof Error ? error.message : error}`));
   });
 }
@@ -325,9 +412,20 @@ async function connect(request: ConnectRequest): Promise<ConnectResult> {
   }
 }
 
-function messageTemplate(length: number): Uint8Array {
+/**
+ * What a sender writes for one message, with the send time's digits to fill in ending at
+ * `digitsEnd`; over WebSocket a frame whose payload (from `maskFrom`) is masked once they are in.
+ */
+function messageTemplate(
+  length: number,
+): { bytes: Uint8Array; digitsEnd: number; maskFrom: number } {
   const text = "m" + "x".repeat(Math.max(0, length - DIGITS - 2)) + "T" + "0".repeat(DIGITS);
-  return encoder.encode(driver.messagePrefix + text + driver.lineEnd);
+  const line = encoder.encode(driver.messagePrefix + text + driver.lineEnd);
+  if (!driver.websocket) {
+    return { bytes: line, digitsEnd: line.length - driver.lineEnd.length, maskFrom: -1 };
+  }
+  const frame = unmaskedClientFrame(TEXT, line);
+  return { bytes: frame, digitsEnd: frame.length, maskFrom: frame.length - line.length };
 }
 
 /** Writes `value` as 16 decimal digits ending just before `end`. */
@@ -353,8 +451,7 @@ async function step(request: StepRequest): Promise<StepResult> {
   collectCpu0 = cpuMicros();
   collectWall0 = performance.now();
 
-  const template = messageTemplate(request.messageBytes);
-  const digitsEnd = template.length - driver.lineEnd.length;
+  const { bytes: template, digitsEnd, maskFrom } = messageTemplate(request.messageBytes);
   const senders = new Map<number, Client>();
   for (const { sender, client } of request.mySenders) {
     const c = clients[client];
@@ -392,6 +489,7 @@ async function step(request: StepRequest): Promise<StepResult> {
         const base = i * template.length;
         out.set(template, base);
         putDigits(out, base + digitsEnd, times[i]!);
+        if (maskFrom >= 0) maskPayload(out, base + maskFrom, base + template.length);
       }
       sent += times.length;
       times.length = 0;

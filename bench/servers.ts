@@ -1,22 +1,44 @@
 /**
- * Starting and stopping the servers the benchmark measures: parley itself, and the C/C++ IRC
- * servers ngircd and inspircd from Debian's packages, each with a configuration generated into a
- * temporary directory at run time (loopback only, a free port, flood control, connection
- * throttling and per-address limits off), pinned to one CPU with `taskset`.
+ * Starting and stopping the servers the benchmark measures: parley itself, the C/C++ IRC servers
+ * ngircd and inspircd from Debian's packages, each with a configuration generated into a temporary
+ * directory at run time (loopback only, a free port, flood control, connection throttling and
+ * per-address limits off), and a WebSocket broadcast relay on Node.js with the npm package `ws`
+ * (`bench/ws_relay.mjs`), all pinned to one CPU with `taskset`.
  *
  * @module
  */
 
 import type { Protocol } from "./drivers.ts";
 
-/** The servers the benchmark knows: parley with each of its socket drivers, and the peers. */
-export const SERVER_NAMES = ["parley", "parley-epoll", "ngircd", "inspircd"] as const;
+/**
+ * The servers the benchmark knows: parley with each of its socket drivers, parley reached over
+ * WebSocket, and the peers.
+ */
+export const SERVER_NAMES = [
+  "parley",
+  "parley-epoll",
+  "ngircd",
+  "inspircd",
+  "parley-ws",
+  "ws",
+] as const;
 /** One of {@link SERVER_NAMES}. */
 export type ServerName = typeof SERVER_NAMES[number];
 
-/** Whether a server is parley (with any socket driver) rather than a peer. */
-export function isParley(name: string): name is "parley" | "parley-epoll" {
-  return name === "parley" || name === "parley-epoll";
+/**
+ * How each way of running parley is started and reached: its socket driver (`--io`) and the
+ * listener the clients use (`tcp`: the line protocol; `http`: WebSocket at /ws, on Deno's
+ * sockets whatever `--io` says).
+ */
+const PARLEYS = {
+  parley: { io: "runtime", listener: "tcp" },
+  "parley-epoll": { io: "epoll", listener: "tcp" },
+  "parley-ws": { io: "runtime", listener: "http" },
+} as const;
+
+/** Whether a server is parley (with any socket driver, over any listener) rather than a peer. */
+export function isParley(name: string): name is keyof typeof PARLEYS {
+  return Object.hasOwn(PARLEYS, name);
 }
 
 /** A running server under test. */
@@ -348,7 +370,43 @@ async function usersFile(
   return lines.join("\n") + "\n";
 }
 
-async function startParley(name: ServerName, options: StartOptions): Promise<RunningServer> {
+/**
+ * Starts a server that says in its output which port it listens on, and waits (30 s at most) for
+ * the line `pattern` matches (its group 1 is the port).
+ */
+async function spawnListening(
+  name: string,
+  command: string[],
+  dir: string,
+  logFile: string | undefined,
+  pattern: RegExp,
+): Promise<{ spawned: Spawned; port: number }> {
+  let resolvePort: (port: number) => void = () => {};
+  const portSeen = new Promise<number>((resolve) => resolvePort = resolve);
+  const spawned = spawn(command, dir, logFile, (line) => {
+    const match = pattern.exec(line);
+    if (match) resolvePort(Number(match[1]));
+  });
+  const port = await within(
+    Promise.race([portSeen, spawned.child.status.then(() => -1)]),
+    30_000,
+    -2,
+  );
+  if (port < 0) {
+    const lines = spawned.lines.join("\n");
+    await stopSpawned(spawned);
+    throw new Error(
+      port === -1 ? `${name} exited during start-up:\n${lines}` : `${name} did not start in 30 s`,
+    );
+  }
+  return { spawned, port };
+}
+
+async function startParley(
+  name: keyof typeof PARLEYS,
+  options: StartOptions,
+): Promise<RunningServer> {
+  const { io, listener } = PARLEYS[name];
   const dir = await Deno.makeTempDir({ prefix: "parley-bench-" });
   try {
     const users = `${dir}/users.txt`;
@@ -384,30 +442,20 @@ async function startParley(name: ServerName, options: StartOptions): Promise<Run
       // No per-connection log lines (the IRC peers' logs are discarded likewise).
       "--quiet",
       "--io",
-      name === "parley-epoll" ? "epoll" : "runtime",
+      io,
+      // The HTTP listener only where the clients use it (0: a free port, read from the log).
       "--http-port",
-      "off",
+      listener === "http" ? "0" : "off",
       ...(options.parleyArgs ?? []),
     ];
-    let resolvePort: (port: number) => void = () => {};
-    const portSeen = new Promise<number>((resolve) => resolvePort = resolve);
-    const spawned = spawn(wrapCommand(options.cpu, args), dir, options.logFile, (line) => {
-      const match = /listening tcp (?:\[[^\]]*\]|[^\s:]+):(\d+)/.exec(line);
-      if (match) resolvePort(Number(match[1]));
-    });
-    const port = await within(
-      Promise.race([portSeen, spawned.child.status.then(() => -1)]),
-      30_000,
-      -2,
+    const { spawned, port } = await spawnListening(
+      "parley",
+      wrapCommand(options.cpu, args),
+      dir,
+      options.logFile,
+      new RegExp(`listening ${listener} (?:\\[[^\\]]*\\]|[^\\s:]+):(\\d+)`),
     );
-    if (port < 0) {
-      const lines = spawned.lines.join("\n");
-      await stopSpawned(spawned);
-      throw new Error(
-        port === -1 ? `parley exited during start-up:\n${lines}` : "parley did not start in 30 s",
-      );
-    }
-    return handle(name, "parley", port, spawned, dir);
+    return handle(name, listener === "http" ? "ws" : "parley", port, spawned, dir);
   } catch (error) {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
     throw error;
@@ -504,20 +552,60 @@ async function startIrc(name: "ngircd" | "inspircd", options: StartOptions) {
   }
 }
 
-/** Starts one server for the benchmark and waits until it accepts connections. */
-export function startServer(name: ServerName, options: StartOptions): Promise<RunningServer> {
-  return isParley(name) ? startParley(name, options) : startIrc(name, options);
+/** Starts the `ws` relay (`bench/ws_relay.mjs`) on Node.js. */
+async function startWsRelay(options: StartOptions): Promise<RunningServer> {
+  const node = findExecutable("node");
+  if (!node) throw new Error("ws: node is not installed");
+  const dir = await Deno.makeTempDir({ prefix: "ws-bench-" });
+  try {
+    const { spawned, port } = await spawnListening(
+      "ws",
+      wrapCommand(options.cpu, [node, `${options.root}/bench/ws_relay.mjs`]),
+      dir,
+      options.logFile,
+      /listening ws [^\s:]+:(\d+)/,
+    );
+    return handle("ws", "ws", port, spawned, dir);
+  } catch (error) {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    throw error;
+  }
 }
 
-/** Whether the peer IRC servers are installed; if not, runs the install script once. */
+/** Starts one server for the benchmark and waits until it accepts connections. */
+export function startServer(name: ServerName, options: StartOptions): Promise<RunningServer> {
+  if (isParley(name)) return startParley(name, options);
+  return name === "ws" ? startWsRelay(options) : startIrc(name, options);
+}
+
+/**
+ * Whether a server can run here: parley always; an IRC peer when its executable is found; the
+ * `ws` relay when Node.js is and `npm install` has put the `ws` package in node_modules.
+ */
+export function peerInstalled(name: ServerName, root: string): boolean {
+  if (isParley(name)) return true;
+  if (name !== "ws") return findExecutable(name) !== undefined;
+  try {
+    return findExecutable("node") !== undefined &&
+      Deno.statSync(`${root}/node_modules/ws/package.json`).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether the peers are installed; runs the install script once for missing IRC servers (the `ws`
+ * relay comes with `npm install`). Returns the peers still missing.
+ */
 export async function ensurePeers(names: ServerName[], root: string): Promise<string[]> {
-  const missing = names.filter((n) => !isParley(n) && !findExecutable(n));
-  if (missing.length === 0) return [];
-  const status = await new Deno.Command("sh", {
-    args: [`${root}/scripts/install_bench_peers.sh`, ...missing],
-    stdout: "inherit",
-    stderr: "inherit",
-  }).output();
-  if (!status.success) console.error("install_bench_peers.sh failed");
-  return names.filter((n) => !isParley(n) && !findExecutable(n));
+  const irc = names.filter((n) => (n === "ngircd" || n === "inspircd") && !peerInstalled(n, root));
+  if (irc.length > 0) {
+    const status = await new Deno.Command("sh", {
+      args: [`${root}/scripts/install_bench_peers.sh`, ...irc],
+      stdout: "inherit",
+      stderr: "inherit",
+    }).output();
+    if (!status.success) console.error("install_bench_peers.sh failed");
+  }
+  return names.filter((n) => !peerInstalled(n, root));
 }

@@ -1,11 +1,12 @@
 /**
- * Smoke tests of the benchmark itself (not of parley's speed): the latency histogram, the IRC
- * driver's set-up sequence, and a `--quick` run against the real server.
+ * Smoke tests of the benchmark itself (not of parley's speed): the latency histogram, the drivers'
+ * set-up sequences, and a `--quick` run against the real server (over TCP with both socket
+ * drivers, and over WebSocket) and the `ws` relay.
  */
 
 import assert from "node:assert/strict";
 import { defaultOptions, quickOptions, runBench } from "../../bench/bench.ts";
-import { ircDriver, parleyDriver } from "../../bench/drivers.ts";
+import { ircDriver, parleyDriver, wsDriver } from "../../bench/drivers.ts";
 import { Histogram } from "../../bench/histogram.ts";
 import { summaryTables } from "../../bench/report.ts";
 
@@ -67,7 +68,29 @@ Deno.test("parley driver is in the room once the join is answered and text mode 
   assert.equal(failed.kind, "failed");
 });
 
-Deno.test("quick benchmark run logs every client in and measures deliveries, on both socket drivers", async () => {
+Deno.test("WebSocket driver sends one command a line and is in the room once the join is answered", () => {
+  const driver = wsDriver();
+  const progress = { value: 0 };
+  assert.equal(driver.hello("b1", "pw"), "login b1 pw\njoin lobby\n");
+  assert.equal(
+    driver.setupLine('{"type":"notice","kind":"welcome","text":"hi"}', progress).kind,
+    "wait",
+  );
+  assert.equal(
+    driver.setupLine('{"type":"reply","command":"login","text":"hi"}', progress).kind,
+    "wait",
+  );
+  assert.equal(
+    driver.setupLine('{"type":"reply","command":"join","text":"ok"}', progress).kind,
+    "ready",
+  );
+  assert.equal(
+    driver.setupLine('{"type":"error","code":"LOGIN_FAILED","text":"no"}', { value: 0 }).kind,
+    "failed",
+  );
+});
+
+Deno.test("quick benchmark run logs every client in and measures deliveries, over TCP with both socket drivers and over WebSocket", async () => {
   const lines: string[] = [];
   const report = await runBench({
     ...defaultOptions(),
@@ -76,7 +99,11 @@ Deno.test("quick benchmark run logs every client in and measures deliveries, on 
     install: false,
     log: (line) => lines.push(line),
   });
-  assert.deepEqual(report.runs.map((r) => r.server), ["parley", "parley-epoll"]);
+  assert.deepEqual(
+    report.runs.map((r) => r.server),
+    ["parley", "parley-epoll", "parley-ws", "ws"],
+    `the ws relay needs node and \`npm install\`:\n${lines.join("\n")}`,
+  );
   for (const run of report.runs) {
     assert.equal(run.error, undefined, `${run.server}: ${run.error}\n${lines.join("\n")}`);
     assert.equal(run.connect.ready, run.clients);
@@ -95,5 +122,7 @@ Deno.test("quick benchmark run logs every client in and measures deliveries, on 
   const tables = summaryTables(report);
   assert.match(tables, /\| parley /);
   assert.match(tables, /\| parley-epoll /);
+  assert.match(tables, /\| parley-ws /);
+  assert.match(tables, /Ratios parley-ws ÷ peer/);
   assert.match(tables, /Scenario quick: N=50/);
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { findLineFeed, readDigits, ScanBuffer } from "../../bench/line_scan.ts";
+import { findLineFeed, findTimedText, readDigits, ScanBuffer } from "../../bench/line_scan.ts";
 
 Deno.test("findLineFeed finds the same line ends as indexOf, from every offset", () => {
   const buffer = new ScanBuffer(256);
@@ -36,4 +36,25 @@ Deno.test("readDigits reads up to 16 digits exactly and rejects a non-digit", ()
   assert.equal(readDigits(text, 19, 4), -1);
   assert.equal(readDigits(text, 19, 2), 12);
   assert.equal(readDigits(text, 25, 16), 7);
+});
+
+Deno.test("findTimedText finds the message text in a JSON line, whatever fields follow it", () => {
+  const encoder = new TextEncoder();
+  const text = "mxxT0000001234567890";
+  const lines = [
+    // the ws relay's shape, parley's with a message id, and one with the text last
+    `{"type":"message","from":"b1","room":"lobby","text":"${text}","time":"2026-11-23T21:04:05.000Z"}`,
+    `{"type":"message","from":"b1","room":"lobby","text":"${text}","id":"i44s9kqg3k","time":"2026-11-23T21:04:05.000Z"}`,
+    `{"time":"2026-11-23T21:04:05.000Z","text":"${text}"}`,
+  ];
+  for (const line of lines) {
+    const bytes = encoder.encode("xx" + line + "\n");
+    const quote = findTimedText(bytes, 2, bytes.length - 1, 16);
+    assert.equal(quote, 2 + line.indexOf(text) + text.length, line);
+    assert.equal(readDigits(bytes, quote - 16, 16), 1234567890);
+  }
+  const notice = encoder.encode(
+    '{"type":"notice","text":"b1 entered T1234","time":"2026-11-23T21:04:05.000Z"}',
+  );
+  assert.equal(findTimedText(notice, 1, notice.length, 16), -1);
 });
