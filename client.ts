@@ -11,7 +11,8 @@
  */
 
 import { parseArgs } from "node:util";
-import { EXIT_TLS, runClient } from "./lib/client/chat_client.ts";
+import { EXIT_TLS } from "./lib/client/client_machine.ts";
+import { runClient } from "./lib/client/client_runner.ts";
 import { readCaFile, type TlsOptions } from "./lib/client/tls.ts";
 import { trustSystemRoots } from "./lib/client/trust_store.ts";
 import { isValidUserName } from "./lib/shared/protocol.ts";
@@ -24,6 +25,7 @@ export const DEFAULT_PORT = 4000;
 export const DEFAULT_TLS_PORT = 4443;
 
 const USAGE = `usage: deno task client [--host H] [--port P] [--tls] [--ca FILE] [--user NAME]
+                        [--no-bell] [--history-file FILE]
 
   --host H      server host name or address (default ${DEFAULT_HOST})
   --port P      server port (default ${DEFAULT_PORT}, or ${DEFAULT_TLS_PORT} with --tls)
@@ -32,13 +34,19 @@ const USAGE = `usage: deno task client [--host H] [--port P] [--tls] [--ca FILE]
   --ca FILE     also trust the PEM certificate(s) in FILE, e.g. a self-signed server's
                 (from deno task cert); implies --tls
   --user NAME   log in as NAME at start; the password is asked for
+  --no-bell     do not ring the terminal's bell on mentions and private messages
+  --history-file FILE
+                keep the lines you send in FILE, for Up and Down in later sessions
   --help        show this help
 
-Type a line to say it in your current room, or a command (help lists them):
+Type a line to say it in your current room, or a command (help lists them; every
+command goes to the server as typed):
   login <user>    log in; the password is asked for, and each character shows as *
   login guest     a guest session that may register an account
-  create <room>   make a room and enter it       enter <room>   enter a room
+  join <room>     join a room (Alt-1…9, Ctrl-N, Ctrl-P switch between rooms)
   who             who is online, and where        logout         leave and exit
+Keys as in readline and irssi: arrows, Home/End, Ctrl-A/E/K/U/W, Alt-B/F, Up/Down for the
+lines sent, Tab completes commands, names and rooms, Ctrl-L redraws.
 
 Lost connections are retried (about 3 s, then longer, up to about 30 s); the client logs in
 again and re-enters your rooms by itself. Lines typed while offline are sent once it is back.
@@ -57,6 +65,10 @@ export interface ClientArgs {
   tls: boolean;
   /** `--ca FILE`: a PEM file of certificates to trust as well. */
   ca?: string;
+  /** `--no-bell`: no bell on mentions and private messages. */
+  bell: boolean;
+  /** `--history-file FILE`: keep the sent lines there across sessions. */
+  historyFile?: string;
 }
 
 /** The parsed command line, or an error message. */
@@ -71,6 +83,8 @@ export function parseClientArgs(args: string[]): ClientArgs | { error: string } 
         user: { type: "string" },
         tls: { type: "boolean" },
         ca: { type: "string" },
+        "no-bell": { type: "boolean" },
+        "history-file": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -82,6 +96,7 @@ export function parseClientArgs(args: string[]): ClientArgs | { error: string } 
   const host = values.host ?? DEFAULT_HOST;
   if (host === "") return { error: "--host needs a host name or address" };
   if (values.ca === "") return { error: "--ca needs a file name" };
+  if (values["history-file"] === "") return { error: "--history-file needs a file name" };
   // A CA file only means something for TLS: giving one asks for TLS.
   const tls = !!values.tls || values.ca !== undefined;
   const portText = values.port ?? String(tls ? DEFAULT_TLS_PORT : DEFAULT_PORT);
@@ -99,6 +114,8 @@ export function parseClientArgs(args: string[]): ClientArgs | { error: string } 
     help: !!values.help,
     tls,
     ca: values.ca,
+    bell: !values["no-bell"],
+    historyFile: values["history-file"],
   };
 }
 
@@ -133,6 +150,8 @@ if (import.meta.main) {
     port: parsed.port,
     user: parsed.user,
     tls: tls.tls,
+    bell: parsed.bell,
+    historyFile: parsed.historyFile,
   });
   // A read of the keyboard may still be pending: end the process rather than wait for a key.
   Deno.exit(code);

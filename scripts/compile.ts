@@ -40,8 +40,8 @@ export const TARGETS = [
   {
     entry: "client.ts",
     name: "parley-client",
-    // --allow-read for --ca FILE.
-    permissions: ["--allow-net", "--allow-env", "--allow-read"],
+    // --allow-read for --ca FILE and --history-file, --allow-write to keep the history file.
+    permissions: ["--allow-net", "--allow-env", "--allow-read", "--allow-write"],
     include: [],
   },
 ] as const;

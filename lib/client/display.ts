@@ -29,6 +29,10 @@ export interface Palette {
   error(text: string): string;
   /** The server's `*` and the client's own `!` mark. */
   mark(text: string): string;
+  /** A whole line that mentions the user or is a private message: it must stand out. */
+  highlight(text: string): string;
+  /** The status line. */
+  status(text: string): string;
 }
 
 /** No styling at all: for pipes, files and `NO_COLOR`. */
@@ -37,6 +41,8 @@ export const PLAIN: Palette = {
   time: (text) => text,
   error: (text) => text,
   mark: (text) => text,
+  highlight: (text) => text,
+  status: (text) => text,
 };
 
 // Readable on dark and light backgrounds alike; no black, white, or dark blue.
@@ -65,6 +71,9 @@ export const COLOUR: Palette = {
   time: (text) => `\x1b[2m${text}\x1b[22m`,
   error: (text) => `\x1b[1;31m${text}\x1b[22;39m`,
   mark: (text) => `\x1b[1m${text}\x1b[22m`,
+  // Reverse video survives the colour changes inside the line.
+  highlight: (text) => `\x1b[7m${text}\x1b[27m`,
+  status: (text) => `\x1b[7m${text}\x1b[27m`,
 };
 
 // C0 controls, DEL, C1 controls, line/paragraph separators, bidi embeddings/overrides/isolates.
@@ -163,6 +172,28 @@ export function formatLocal(
   const body = neutralize(text);
   return `${palette.mark("!")} ${palette.time(clockTime(options.time ?? new Date()))} ${
     options.error ? palette.error(body) : body
+  }`;
+}
+
+/**
+ * A private message the user sent, as the `tell` reply confirms it: `alice (to bob) HH:MM:SS hi`,
+ * the way the other side sees `alice (private) HH:MM:SS hi`.
+ *
+ * @example
+ * ```ts
+ * formatSent("alice", "bob", "hi", "2026-01-01T21:04:05Z"); // "alice (to bob) 22:04:05 hi" in UTC+1
+ * ```
+ */
+export function formatSent(
+  me: string,
+  to: string,
+  text: string,
+  time: string,
+  palette: Palette = PLAIN,
+): string {
+  const name = neutralize(me);
+  return `${palette.name(name, me)} (to ${neutralize(to)}) ${palette.time(localClock(time))} ${
+    neutralize(text)
   }`;
 }
 

@@ -80,6 +80,9 @@ export class KeyDecoder {
           this.#escape = { mode: "string", text: ESC + char, sawEsc: false };
         } else if (char === ESC) {
           keys.push({ kind: "escape", sequence: ESC }); // a lone Escape key, then a new one
+        } else if (char === "\x7f" || char === "\b") {
+          keys.push({ kind: "escape", sequence: ESC + char }); // Alt-Backspace
+          this.#escape = { mode: "none" };
         } else if (isControl(char)) {
           keys.push({ kind: "escape", sequence: ESC });
           this.#escape = { mode: "none" };

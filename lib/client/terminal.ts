@@ -1,7 +1,6 @@
 /**
- * The client's terminal: raw mode that is always given back, and a screen that prints lines above
- * the line being typed without garbling it (clear the input row, print, redraw prompt and text, the
- * way irssi and ssh-chat keep their input line).
+ * The client's terminal: what the standard streams are, and raw mode that is always given back.
+ * (What is drawn on it is `screen.ts`'s.)
  *
  * Whether to colour, to redraw or to use raw mode at all depends on what stdin, stdout and stderr
  * are: see {@link detectTerminal}.
@@ -10,7 +9,6 @@
  */
 
 import { COLOUR, type Palette, PLAIN } from "./display.ts";
-import { CLEAR_LINE } from "./line_editor.ts";
 
 /** What the client's standard streams are, and how it should use them. */
 export interface TerminalInfo {
@@ -59,6 +57,10 @@ export function paletteFor(info: TerminalInfo): Palette {
 
 const encoder = new TextEncoder();
 
+/** Asks the terminal to mark pastes (so that a paste of many lines can be confirmed first). */
+const BRACKETED_PASTE_ON = "\x1b[?2004h";
+const BRACKETED_PASTE_OFF = "\x1b[?2004l";
+
 /** Writes all of a string to a stream synchronously (a terminal write is short and in order). */
 export function writeAllSync(stream: { writeSync(p: Uint8Array): number }, text: string): void {
   let bytes = encoder.encode(text);
@@ -86,6 +88,9 @@ export class RawMode {
   #installed = false;
   readonly #restore = () => this.restore();
 
+  /** `bracketedPaste`: stdout is the same terminal, and it is asked to mark pastes. */
+  constructor(readonly bracketedPaste = false) {}
+
   /** Whether raw mode is on now. */
   get on(): boolean {
     return this.#on;
@@ -102,6 +107,7 @@ export class RawMode {
     }
     Deno.stdin.setRaw(true);
     this.#on = true;
+    if (this.bracketedPaste) writeAllSync(Deno.stdout, BRACKETED_PASTE_ON);
   }
 
   /** Gives the terminal back in the mode it had; safe to call any number of times. */
@@ -109,77 +115,14 @@ export class RawMode {
     if (!this.#on) return;
     this.#on = false;
     try {
+      if (this.bracketedPaste) writeAllSync(Deno.stdout, BRACKETED_PASTE_OFF);
+    } catch {
+      // stdout is gone
+    }
+    try {
       Deno.stdin.setRaw(false);
     } catch {
       // stdin is gone (the terminal closed): there is nothing left to restore.
-    }
-  }
-}
-
-/** Something that can draw the input line: the line editor, or the password prompt. */
-export interface InputLine {
-  /** The bytes that draw it on the current row, replacing whatever was there. */
-  render(): string;
-}
-
-/**
- * Prints lines for the user. With `overlay`, an input line is kept at the bottom: each print clears
- * it, writes the lines, and redraws it with whatever had been typed.
- *
- * @example
- * ```ts
- * const screen = new Screen({ write: (text) => writeAllSync(Deno.stdout, text), overlay: false });
- * screen.print(["bob@lobby 21:04:05 hi"]);
- * ```
- */
-export class Screen {
-  readonly #write: (text: string) => void;
-  readonly #echo: (text: string) => void;
-  readonly overlay: boolean;
-  #input: InputLine | undefined;
-
-  constructor(options: {
-    /** Writes to stdout. */
-    write: (text: string) => void;
-    /** Writes typing echo (stdout, stderr or nowhere); defaults to `write`. */
-    echo?: (text: string) => void;
-    /** stdout is the terminal the input line is on. */
-    overlay: boolean;
-  }) {
-    this.#write = options.write;
-    this.#echo = options.echo ?? options.write;
-    this.overlay = options.overlay;
-  }
-
-  /** The input line to keep at the bottom (undefined: none shown). */
-  get input(): InputLine | undefined {
-    return this.#input;
-  }
-
-  /** Shows an input line (drawing it now), or hides it. */
-  setInput(input: InputLine | undefined): void {
-    this.#input = input;
-    if (input) this.#echo(input.render());
-  }
-
-  /** Redraws the input line (after the prompt or the terminal width changed). */
-  redraw(): void {
-    if (this.#input) this.#echo(this.#input.render());
-  }
-
-  /** Writes typing echo as it is. */
-  echo(text: string): void {
-    if (text) this.#echo(text);
-  }
-
-  /** Prints whole lines above the input line. */
-  print(lines: readonly string[]): void {
-    if (lines.length === 0) return;
-    if (this.overlay) {
-      const body = lines.join("\r\n") + "\r\n";
-      this.#write(this.#input ? CLEAR_LINE + body + this.#input.render() : body);
-    } else {
-      this.#write(lines.join("\n") + "\n");
     }
   }
 }

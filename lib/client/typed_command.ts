@@ -1,30 +1,39 @@
 /**
- * What the client does with a line the user typed. Most lines go to the server as they are; the
- * exceptions are the commands the client must understand itself: `login <user>` (asks for the
- * password), `create <room>` and `enter <room>` (exactly one word), `logout` (ends the program),
- * `register <user>` (asks for the password too) and `mode` (the client needs JSON mode).
+ * What the client does with a line the user typed. The client agrees with the server: a line goes
+ * to the server as it was typed, and the server decides what it means, so every command `help`
+ * lists works here too. The client steps in only where it must:
+ *
+ * - where a password would otherwise be typed in clear, it asks for it with disguised echo:
+ *   `login <user>`, `register <user>` (twice, to catch a typo), `rename <newname>`, `passwd`;
+ * - `logout` (or `quit`, `exit`) alone ends the program once the server said goodbye;
+ * - `mode` changes how this client shows events, since its connection must stay in JSON.
  *
  * A leading `/` is optional, as on the server; `//text` is a message that starts with `/`.
  *
  * @module
  */
 
+import type { Credentials } from "../shared/reconnect.ts";
+
+/** The commands whose password the client asks for with disguised echo. */
+export type SecretCommand = "login" | "register" | "rename" | "passwd";
+
 /** The decision for one typed line. */
 export type TypedLine =
   /** Nothing to send (an empty line). */
   | { kind: "empty" }
-  /** Send the line as it is. `newPassword` is set for `passwd old new`, to remember on success. */
-  | { kind: "send"; line: string; newPassword?: string }
-  /** Ask for the password with disguised echo, then send `login <user> <password>`. */
-  | { kind: "login"; user: string }
-  /** `login guest`: no password to ask for. */
-  | { kind: "guest"; line: string }
-  /** Ask for the password with disguised echo, then send `register <user> <password>`. */
-  | { kind: "register"; user: string }
+  /**
+   * Send the line as it is. `login` is set for `login <user> <password>` and `newPassword` for
+   * `passwd <old> <new>`, to remember once the server accepts them; `secret` lines hold a password
+   * and are kept out of the input history.
+   */
+  | { kind: "send"; line: string; login?: Credentials; newPassword?: string; secret?: boolean }
+  /** Ask for the password(s) with disguised echo, then send the command with them. */
+  | { kind: "ask"; command: SecretCommand; name?: string }
   /** Send the line, then disconnect and exit. */
   | { kind: "logout"; line: string }
-  /** Send nothing; show the message instead. */
-  | { kind: "usage"; message: string };
+  /** Show events as the text presentation does, or as raw JSON lines (no argument: say which). */
+  | { kind: "mode"; choice?: string };
 
 const LOGOUT_WORDS = new Set(["logout", "quit", "exit"]);
 
@@ -50,9 +59,9 @@ export function commandWord(line: string): string | undefined {
  *
  * @example
  * ```ts
- * classifyTyped("login alice"); // { kind: "login", user: "alice" }
- * classifyTyped("login"); // { kind: "usage", message: "usage: login <user> …" }
- * classifyTyped("hello all"); // { kind: "send", line: "hello all" }
+ * classifyTyped("login alice"); // { kind: "ask", command: "login", name: "alice" }
+ * classifyTyped("login alice s3cret").kind; // "send"
+ * classifyTyped("enter big topic here"); // { kind: "send", line: "enter big topic here" }
  * ```
  */
 export function classifyTyped(line: string): TypedLine {
@@ -61,36 +70,26 @@ export function classifyTyped(line: string): TypedLine {
   const args = line.trim().split(/\s+/).slice(1);
   switch (word) {
     case "login":
-      if (args.length !== 1) {
-        return {
-          kind: "usage",
-          message: "usage: login <user> (one word; the password is asked for next)",
-        };
+      if (args.length === 1 && args[0]!.toLowerCase() !== "guest") {
+        return { kind: "ask", command: "login", name: args[0]! };
       }
-      if (args[0]!.toLowerCase() === "guest") return { kind: "guest", line: "login guest" };
-      return { kind: "login", user: args[0]! };
-    case "create":
-    case "enter":
-      if (args.length !== 1) {
-        return {
-          kind: "usage",
-          message: word === "create"
-            ? "usage: create <room> (one word: the name of a new room)"
-            : "usage: enter <room> (one word: the name or number of an existing room)",
-        };
+      if (args.length === 1) return { kind: "send", line, login: { user: "guest" } };
+      if (args.length === 2) {
+        return { kind: "send", line, login: { user: args[0]!, password: args[1]! }, secret: true };
       }
       return { kind: "send", line };
     case "register":
-      if (args.length === 1) return { kind: "register", user: args[0]! };
-      return { kind: "send", line };
+      if (args.length === 1) return { kind: "ask", command: "register", name: args[0]! };
+      return { kind: "send", line, secret: args.length > 1 };
+    case "rename":
+      if (args.length === 1) return { kind: "ask", command: "rename", name: args[0]! };
+      return { kind: "send", line, secret: args.length > 1 };
     case "passwd":
-      if (args.length === 2) return { kind: "send", line, newPassword: args[1]! };
-      return { kind: "send", line };
+      if (args.length === 0) return { kind: "ask", command: "passwd" };
+      if (args.length === 2) return { kind: "send", line, newPassword: args[1]!, secret: true };
+      return { kind: "send", line, secret: true };
     case "mode":
-      return {
-        kind: "usage",
-        message: "the client always talks JSON to the server; mode cannot be changed here",
-      };
+      return args.length === 0 ? { kind: "mode" } : { kind: "mode", choice: args.join(" ") };
     default:
       // Like the server, `logout` followed by more words is a chat line, not the command.
       if (word !== undefined && LOGOUT_WORDS.has(word) && args.length === 0) {

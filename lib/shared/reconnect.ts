@@ -267,6 +267,12 @@ export class SessionState {
       this.#pendingPassword = undefined;
       return undefined;
     }
+    if (command === "rename") {
+      // The account now has another name: the next automatic login must use it.
+      const renamed = isRecord(data) && typeof data.user === "string" ? data.user : undefined;
+      if (renamed && this.credentials) this.credentials = { ...this.credentials, user: renamed };
+      return undefined;
+    }
     const rooms = roomData(data);
     if (!rooms) return undefined;
     this.rooms = rooms.rooms;

@@ -97,20 +97,69 @@ Deno.test("logout is sent to the server, and the client exits 0", async () => {
   assert.doesNotMatch(left, /lost/);
 });
 
-Deno.test("login and create without exactly one word give usage and send nothing", async () => {
+Deno.test("commands go to the server as typed: the server's own answers, not the client's", async () => {
   await using ws = await workspace();
   await using srv = await server(ws.dir);
   await using alice = ClientProcess.start(["--port", String(srv.port)]);
-  await alice.type("login alice", "alicepw");
-  await alice.expect("welcome, alice");
-  await alice.type("login", "create", "create two words", "enter", "ping alice");
-  await alice.expect(/^! \S+ usage: login <user>/);
-  await alice.expect(/^! \S+ usage: create <room>/);
-  await alice.expect(/^! \S+ usage: create <room>/);
-  await alice.expect(/^! \S+ usage: enter <room>/);
-  // The next thing the server answers is the ping: none of the refused lines reached it.
-  const next = await alice.expect(/^\* /);
-  assert.match(next, /alice is online/);
+  // The welcome suggests `login <user> <password>`: it works as typed.
+  await alice.type("login alice alicepw");
+  await alice.expect(/^\* \S+ welcome, alice/);
+  await alice.type("login", "start big topic here", "enter big topic here");
+  await alice.expect(/^\* \S+ error: usage: login <user> \[password\]/);
+  await alice.expect(/^\* \S+ you opened room #\d+ big topic here/);
+  await alice.expect(/^\* \S+ you entered big topic here/);
+  assert.ok(!alice.lines.some((line) => /^! .*usage/.test(line)), alice.log());
+});
+
+Deno.test("your own lines are shown like everyone else's: name, time, message", async () => {
+  await using ws = await workspace();
+  await using srv = await server(ws.dir);
+  await using bob = await bobInLobby(srv.port);
+  await using alice = ClientProcess.start(["--port", String(srv.port)]);
+  await alice.type("login alice", "alicepw", "join lobby");
+  await alice.expect("you joined lobby");
+  const long = "a long line ".repeat(30).trim();
+  await alice.type("hello bob", "//slash first", long, "say lobby via say");
+  assert.match(await alice.expect("hello bob"), new RegExp(`^alice@lobby ${CLOCK} hello bob$`));
+  assert.match(
+    await alice.expect("slash first"),
+    new RegExp(`^alice@lobby ${CLOCK} /slash first$`),
+  );
+  // shown whole, not cut to the terminal's width
+  assert.match(await alice.expect(long), new RegExp(`^alice@lobby ${CLOCK} ${long}$`));
+  await bob.expect("via say");
+  await alice.type("tell bob psst");
+  assert.match(await alice.expect("psst"), new RegExp(`^alice \\(to bob\\) ${CLOCK} psst$`));
+});
+
+Deno.test("register asks for the password twice and says when they differ", async () => {
+  await using ws = await workspace();
+  await using srv = await server(ws.dir);
+  await using carol = ClientProcess.start(["--port", String(srv.port)]);
+  await carol.type("login guest");
+  await carol.expect("logged in as guest");
+  await carol.type("register carol", "first", "second");
+  await carol.expect(/^! \S+ the two passwords differ; nothing was sent$/);
+  await carol.type("register carol", "carolpw", "carolpw");
+  await carol.expect("registered carol");
+});
+
+Deno.test("mode changes how this client shows events; the connection stays JSON", async () => {
+  await using ws = await workspace();
+  await using srv = await server(ws.dir);
+  await using alice = ClientProcess.start(["--port", String(srv.port)]);
+  await alice.type("login alice alicepw", "mode json", "ping alice");
+  await alice.expect(/^! \S+ mode json/);
+  const raw = await alice.expect(/"command":"ping"/);
+  assert.match(raw, /^\{"type":"reply"/);
+  await alice.type("mode text", "ping alice");
+  await alice.expect(/^\* \S+ alice is online/);
+});
+
+Deno.test("an IPv6 address is written in brackets", async () => {
+  await using alice = ClientProcess.start(["--host", "::1", "--port", String(freePort())]);
+  await alice.expect(/^! \S+ cannot connect to \[::1\]:\d+: /);
+  await alice.endInput();
 });
 
 Deno.test("a wrong password is reported and the client stays usable", async () => {
@@ -153,8 +202,8 @@ Deno.test("reconnect: after a server restart the client is back in its rooms", a
   } finally {
     await first.stop("SIGINT");
   }
-  // the failure is reported in words, with the server's own notice
-  await alice.expect(/connection lost: the server shut down/);
+  // the failure is reported in words, once: the server's notice is not repeated
+  await alice.expect(/^! \S+ connection lost: the server shut down$/);
   await alice.expect(/reconnecting in \d+ s/);
 
   await using second = await server(ws.dir, port);
@@ -174,6 +223,8 @@ Deno.test("reconnect: after a server restart the client is back in its rooms", a
   // and what alice types goes to her current room again
   await alice.type("glad to be back");
   await bob.expect("glad to be back");
+  // the connection banner is not printed again at the reconnect
+  assert.equal(alice.lines.filter((line) => line.includes("connected to")).length, 1, alice.log());
 });
 
 Deno.test("reconnect: what was said while away is shown once, after the client is back", async () => {

@@ -95,6 +95,27 @@ class Tmux implements AsyncDisposable {
     throw new Error(`screen never showed ${what}; it shows:\n${lines.join("\n")}`);
   }
 
+  /** Pastes text as a terminal does (bracketed, when the program asked for it). */
+  async paste(text: string): Promise<void> {
+    await this.#tmux(["set-buffer", "-b", "p", text]);
+    await this.#tmux(["paste-buffer", "-p", "-b", "p", "-t", "t"]);
+  }
+
+  /** Copies everything the pane's program writes into a file, escape sequences and all. */
+  async record(file: string): Promise<void> {
+    await this.#tmux(["pipe-pane", "-t", "t", "-o", `cat >> ${file}`]);
+  }
+
+  /** Logs in as alice (password alicepw) and joins lobby. */
+  async aliceInLobby(): Promise<void> {
+    await this.startLogin("alice");
+    await this.type("alicepw");
+    await this.press("Enter");
+    await this.type("join lobby");
+    await this.press("Enter");
+    await this.waitScreen((s) => last(s) === "lobby>", "the lobby prompt");
+  }
+
   /** Once the client is connected, types `login <user>` and waits for the password prompt. */
   async startLogin(user: string): Promise<void> {
     await this.waitScreen((s) => s.some((l) => l.includes("connected to")), "the connection");
@@ -284,5 +305,119 @@ terminalTest(
     assert.equal((await Deno.readTextFile(`${sttyFile}.code`)).trim(), "exit 143");
     assert.match(mode, /(^|\s)icanon(\s|$)/);
     assert.match(mode, /(^|\s)echo(\s|$)/);
+  },
+);
+
+/** bob, logged in over a plain connection, in the lobby. */
+async function bobInLobby(port: number): Promise<LineClient> {
+  const bob = await LineClient.connect(port);
+  await bob.send("login bob bobpw");
+  await bob.send("join lobby");
+  await bob.expect("you joined lobby");
+  return bob;
+}
+
+terminalTest(
+  "in a terminal the cursor moves, Up recalls sent lines, Tab completes, own lines show whole",
+  async (env, tmux) => {
+    await tmux.start(clientCommand(env.server.port));
+    await tmux.aliceInLobby();
+    await using bob = await bobInLobby(env.server.port);
+    await tmux.type("helo");
+    await tmux.press("Left");
+    await tmux.type("l");
+    await tmux.press("End");
+    await tmux.type(" world");
+    await tmux.press("C-a");
+    await tmux.type("oh ");
+    await tmux.waitScreen((s) => last(s) === "lobby> oh hello world", "the edited line");
+    await tmux.press("Enter");
+    assert.match(await bob.expect("oh hello world"), /alice@lobby \S+ oh hello world$/);
+    // shown like everyone's line, and the input is empty again
+    await tmux.waitScreen(
+      (s) =>
+        s.some((l) => /^alice@lobby \d\d:\d\d:\d\d oh hello world$/.test(l)) &&
+        last(s) === "lobby>",
+      "the own line",
+    );
+    await tmux.press("Up");
+    await tmux.waitScreen((s) => last(s) === "lobby> oh hello world", "the recalled line");
+    await tmux.press("C-u");
+    await tmux.type("hi b");
+    await tmux.press("Tab");
+    await tmux.waitScreen((s) => last(s) === "lobby> hi bob", "bob's name completed");
+    await tmux.press("C-w", "C-w");
+    await tmux.type("joi");
+    await tmux.press("Tab");
+    await tmux.waitScreen((s) => last(s) === "lobby> join", "the command completed");
+  },
+);
+
+terminalTest(
+  "in a terminal the status line shows the rooms with unread counts, and Alt-1 switches",
+  async (env, tmux) => {
+    await tmux.start(clientCommand(env.server.port));
+    await tmux.aliceInLobby();
+    await tmux.type("start den");
+    await tmux.press("Enter");
+    await tmux.waitScreen((s) => last(s) === "den>", "the den prompt");
+    const status = (s: string[]) => s.at(-2) ?? "";
+    await tmux.waitScreen(
+      (s) => status(s) === "alice │ connected │ 1:lobby [2:den]",
+      "the status line",
+    );
+    await using bob = await bobInLobby(env.server.port);
+    await bob.send("hello alice");
+    await tmux.waitScreen((s) => status(s).endsWith("1:lobby(1!) [2:den]"), "the unread mention");
+    await tmux.press("M-1");
+    await tmux.waitScreen(
+      (s) => last(s) === "lobby>" && status(s).endsWith("[1:lobby] 2:den"),
+      "lobby current",
+    );
+    await tmux.type("back in the lobby");
+    await tmux.press("Enter");
+    await bob.expect("back in the lobby");
+  },
+);
+
+terminalTest(
+  "in a terminal a paste of many lines is sent only once confirmed",
+  async (env, tmux) => {
+    await tmux.start(clientCommand(env.server.port));
+    await tmux.aliceInLobby();
+    await using bob = await bobInLobby(env.server.port);
+    await tmux.paste("p1\np2\np3\np4\np5\np6\n");
+    await tmux.waitScreen(
+      (s) => last(s).startsWith("send 6 pasted lines? (y: send them"),
+      "the question",
+    );
+    await bob.send("tell bob sync");
+    await bob.expect("sync");
+    assert.ok(!bob.lines.some((line) => line.includes("p1")), bob.lines.join("\n"));
+    await tmux.type("y");
+    await bob.expect("p6");
+    await tmux.waitScreen((s) => last(s) === "lobby>", "the prompt back");
+  },
+);
+
+terminalTest(
+  "in a terminal a mention and a private message ring the bell",
+  async (env, tmux) => {
+    const log = `${env.dir}/pane.log`;
+    await tmux.start(clientCommand(env.server.port));
+    await tmux.record(log);
+    await tmux.aliceInLobby();
+    await using bob = await bobInLobby(env.server.port);
+    await bob.send("nothing for you");
+    await tmux.waitScreen((s) => s.some((l) => l.includes("nothing for you")), "the plain line");
+    const before = await Deno.readTextFile(log);
+    assert.ok(!before.includes("\x07"), "no bell for a line that does not mention alice");
+    await bob.send("tell alice are you there?");
+    await tmux.waitScreen((s) => s.some((l) => l.includes("are you there?")), "the tell");
+    const deadline = Date.now() + WAIT_MS;
+    while (!(await Deno.readTextFile(log)).includes("\x07") && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 40));
+    }
+    assert.ok((await Deno.readTextFile(log)).includes("\x07"), "the bell rang");
   },
 );
