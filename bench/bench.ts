@@ -80,6 +80,8 @@ export const SCENARIOS: Record<string, Scenario> = {
   b: { ...SWEEP, name: "b", clients: 100 },
   // Scenario a over WebSocket: parley's /ws, the ws relay, and parley's TCP figure beside them.
   ws: { ...SWEEP, name: "ws", clients: 1000, servers: ["parley-ws", "ws", "parley"] },
+  // Scenario a with history and transcripts (the default) and without, side by side.
+  history: { ...SWEEP, name: "history", clients: 1000, servers: ["parley", "parley-nohistory"] },
   c: {
     name: "c",
     clients: 10_000,

@@ -21,6 +21,7 @@ export const SERVER_NAMES = [
   "inspircd",
   "parley-ws",
   "ws",
+  "parley-nohistory",
 ] as const;
 /** One of {@link SERVER_NAMES}. */
 export type ServerName = typeof SERVER_NAMES[number];
@@ -30,14 +31,22 @@ export type ServerName = typeof SERVER_NAMES[number];
  * listener the clients use (`tcp`: the line protocol; `http`: WebSocket at /ws, on Deno's
  * sockets whatever `--io` says).
  */
-const PARLEYS = {
+const PARLEYS: Partial<
+  Record<ServerName, { io: string; listener: "tcp" | "http"; args?: string[] }>
+> = {
   parley: { io: "runtime", listener: "tcp" },
   "parley-epoll": { io: "epoll", listener: "tcp" },
   "parley-ws": { io: "runtime", listener: "http" },
-} as const;
+  // What keeping every line costs: the same server with history and transcripts off.
+  "parley-nohistory": {
+    io: "runtime",
+    listener: "tcp",
+    args: ["--history", "off", "--transcripts", "off"],
+  },
+};
 
 /** Whether a server is parley (with any socket driver, over any listener) rather than a peer. */
-export function isParley(name: string): name is keyof typeof PARLEYS {
+export function isParley(name: string): name is ServerName {
   return Object.hasOwn(PARLEYS, name);
 }
 
@@ -403,10 +412,10 @@ async function spawnListening(
 }
 
 async function startParley(
-  name: keyof typeof PARLEYS,
+  name: ServerName,
   options: StartOptions,
 ): Promise<RunningServer> {
-  const { io, listener } = PARLEYS[name];
+  const { io, listener, args: variant = [] } = PARLEYS[name]!;
   const dir = await Deno.makeTempDir({ prefix: "parley-bench-" });
   try {
     const users = `${dir}/users.txt`;
@@ -446,6 +455,7 @@ async function startParley(
       // The HTTP listener only where the clients use it (0: a free port, read from the log).
       "--http-port",
       listener === "http" ? "0" : "off",
+      ...variant,
       ...(options.parleyArgs ?? []),
     ];
     const { spawned, port } = await spawnListening(

@@ -93,7 +93,8 @@ export class History {
     // Time-based, so a line said after a restart sorts after any said before a crash that lost
     // the last batch (whose ids clients may have seen).
     const seq = this.#lastSeq = Math.max(this.#lastSeq + 1, event.time.getTime() * SEQ_PER_MS);
-    const kept = { ...event, id: idOf(seq) };
+    // The event is the caller's own, just made: it takes its id rather than being copied.
+    const kept = Object.assign(event, { id: idOf(seq) });
     this.store?.add({
       seq,
       target: this.#targetOf(kept),

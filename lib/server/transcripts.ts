@@ -49,7 +49,7 @@ export interface TranscriptOptions {
  */
 export function safeFileName(name: string): string {
   let encoded = "";
-  for (const byte of new TextEncoder().encode(name)) {
+  for (const byte of encoder.encode(name)) {
     const c = String.fromCharCode(byte);
     encoded += /[A-Za-z0-9_-]/.test(c) ? c : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
   }
@@ -82,6 +82,8 @@ export class Transcripts {
   readonly #open = new Map<string, OpenFile>();
   /** A room folder's current file: its day and part number. */
   readonly #current = new Map<string, { day: string; part: number }>();
+  /** A room's folder, by its name as said (encoding a name per line would cost every line). */
+  readonly #roomDirs = new Map<string, string>();
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
   #maintainTimer: ReturnType<typeof setInterval> | undefined;
   #writing: Promise<void> = Promise.resolve();
@@ -99,7 +101,12 @@ export class Transcripts {
   /** A room's line: time, sender (`*` for the server), text. */
   room(room: string, sender: string, text: string): void {
     const time = this.#now();
-    const dir = `${this.options.dir}/rooms/${safeFileName(room.toLowerCase())}`;
+    let dir = this.#roomDirs.get(room);
+    if (dir === undefined) {
+      dir = `${this.options.dir}/rooms/${safeFileName(room.toLowerCase())}`;
+      if (this.#roomDirs.size > 10_000) this.#roomDirs.clear(); // bounded
+      this.#roomDirs.set(room, dir);
+    }
     const day = time.toISOString().slice(0, 10);
     this.#add(`${dir}\n${day}`, `${time.toISOString()} ${sender} ${oneLine(text)}`, { dir, day });
   }
@@ -148,18 +155,24 @@ export class Transcripts {
       current = { day, part: await lastPart(dir, day) };
       this.#current.set(dir, current);
     }
+    // One write per file, not per line: lines are gathered until the size limit starts a new part.
+    let path = partPath(dir, day, current.part);
+    let size = this.#open.get(path)?.size ?? await sizeOf(path);
+    let chunk: string[] = [];
     for (const line of lines) {
-      const bytes = line.length + 1;
-      let path = partPath(dir, day, current.part);
-      const open = this.#open.get(path);
-      const size = open?.size ?? await sizeOf(path);
+      const bytes = byteLength(line) + 1;
       if (size > 0 && size + bytes > this.options.maxBytes) {
+        if (chunk.length) await this.#append(path, chunk.join(""));
+        chunk = [];
         this.#closeFile(path);
         current.part++;
         path = partPath(dir, day, current.part);
+        size = 0;
       }
-      await this.#append(path, line + "\n");
+      chunk.push(line + "\n");
+      size += bytes;
     }
+    if (chunk.length) await this.#append(path, chunk.join(""));
   }
 
   async #append(path: string, text: string): Promise<void> {
@@ -169,7 +182,7 @@ export class Transcripts {
       open = { file, size: (await file.stat()).size };
       this.#open.set(path, open);
     }
-    const bytes = new TextEncoder().encode(text);
+    const bytes = encoder.encode(text);
     let written = 0;
     while (written < bytes.length) written += await open.file.write(bytes.subarray(written));
     open.size += bytes.length;
@@ -239,6 +252,16 @@ export class Transcripts {
     clearInterval(this.#maintainTimer);
     for (const path of [...this.#open.keys()]) this.#closeFile(path);
   }
+}
+
+const encoder = new TextEncoder();
+// deno-lint-ignore no-control-regex -- any ASCII character, controls included
+const ASCII = /^[\x00-\x7f]*$/;
+
+/** A string's length in UTF-8 bytes. */
+function byteLength(text: string): number {
+  // ASCII (most lines) is one byte a character; only other text needs encoding to count.
+  return ASCII.test(text) ? text.length : encoder.encode(text).length;
 }
 
 function partPath(dir: string, day: string, part: number): string {
