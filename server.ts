@@ -188,7 +188,8 @@ async function onHost(
   } catch (error) {
     if (
       config.host !== "::" || error instanceof Deno.errors.AddrInUse ||
-      error instanceof CertificateError
+      error instanceof CertificateError || error instanceof Deno.errors.NotCapable ||
+      error instanceof Deno.errors.PermissionDenied
     ) throw error;
     log("IPv6 is not available; listening on IPv4 only", { error: String(error) });
     return await open("0.0.0.0");

@@ -15,6 +15,8 @@ import { parseArgs } from "node:util";
 /** Exit status when the denort runtime cannot be had. */
 export const EXIT_NO_RUNTIME = 3;
 
+import { LIBC_PATHS } from "../lib/server/transports/epoll.ts";
+
 const ROOT = new URL("..", import.meta.url).pathname;
 
 /**
@@ -31,7 +33,8 @@ export const TARGETS = [
       "--allow-write",
       "--allow-env",
       "--allow-sys",
-      "--allow-ffi",
+      // For --io epoll only: the C library's file, as deno task server:epoll grants it.
+      `--allow-ffi=${LIBC_PATHS.join(",")}`,
       // SO_REUSEPORT, so a renewed TLS certificate takes over its port without a gap.
       "--unstable-net",
     ],

@@ -92,6 +92,29 @@ const ERRORS: Record<number, [new (message: string) => Error, string]> = {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/**
+ * Where the C library is, by absolute path: `deno task server:epoll` grants `--allow-ffi` for
+ * these files only (docs/security.md), so the driver must open one of them by that path.
+ */
+export const LIBC_PATHS: readonly string[] = [
+  "/lib/x86_64-linux-gnu/libc.so.6",
+  "/lib/aarch64-linux-gnu/libc.so.6",
+  "/usr/lib64/libc.so.6",
+  "/lib64/libc.so.6",
+  "/usr/lib/libc.so.6",
+];
+
+function libcPath(): string {
+  for (const path of LIBC_PATHS) {
+    try {
+      if (Deno.statSync(path).isFile) return path;
+    } catch {
+      // not here
+    }
+  }
+  throw new Error(`--io epoll needs the C library at one of ${LIBC_PATHS.join(", ")}`);
+}
+
 /** libc, opened once per listener and closed with it. */
 class System {
   readonly lib: Deno.DynamicLibrary<typeof SYMBOLS>;
@@ -99,7 +122,7 @@ class System {
   readonly #errno: Deno.UnsafePointerView;
 
   constructor() {
-    this.lib = Deno.dlopen("libc.so.6", SYMBOLS);
+    this.lib = Deno.dlopen(libcPath(), SYMBOLS);
     this.c = this.lib.symbols;
     // errno is thread-local; every synchronous call runs on this (the JavaScript) thread.
     this.#errno = new Deno.UnsafePointerView(this.c.__errno_location()!);
