@@ -11,11 +11,10 @@
  */
 
 import { parseArgs } from "node:util";
+import { LIBC_PATHS } from "../lib/server/transports/epoll.ts";
 
 /** Exit status when the denort runtime cannot be had. */
 export const EXIT_NO_RUNTIME = 3;
-
-import { LIBC_PATHS } from "../lib/server/transports/epoll.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
