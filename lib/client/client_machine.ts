@@ -58,6 +58,9 @@ export const MAX_QUEUED = 100;
 /** Exit status when the session was taken over by a login elsewhere (no reconnection then). */
 export const EXIT_TAKEOVER = 3;
 
+/** Exit status when an administrator kicked or banned this user (no reconnection then). */
+export const EXIT_EXPELLED = 5;
+
 /**
  * Exit status when TLS could not be set up: the server's certificate was refused, the server
  * does not speak TLS, or the chosen certificate store cannot be read. Retrying would fail the same
@@ -786,6 +789,14 @@ export class ClientMachine {
         true,
       );
       this.#exit(EXIT_TAKEOVER);
+      return;
+    }
+    if (this.#state.expelled !== null) {
+      this.#local(
+        `removed from the server: ${this.#state.expelled}; not reconnecting (exiting)`,
+        true,
+      );
+      this.#exit(EXIT_EXPELLED);
       return;
     }
     const { host, port } = this.#options;

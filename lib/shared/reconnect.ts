@@ -96,6 +96,7 @@ export type SessionChange =
   | { type: "login-failed" }
   | { type: "rooms" }
   | { type: "takeover" }
+  | { type: "expelled" }
   | { type: "shutdown" };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -148,6 +149,11 @@ export class SessionState {
   current: string | null = null;
   /** Whether a `takeover` notice came: the session now lives on another connection. */
   takenOver = false;
+  /**
+   * Why an administrator removed this user from the server (a `kicked` notice without a room, or
+   * `banned`): a client must not reconnect by itself after it.
+   */
+  expelled: string | null = null;
   #pendingLogin: Credentials | undefined;
   #pendingPassword: string | undefined;
   #replaying = false;
@@ -231,7 +237,7 @@ export class SessionState {
         if (event.command === "passwd") this.#pendingPassword = undefined;
         return undefined;
       case "notice":
-        return this.#notice(event.kind, event.room);
+        return this.#notice(event.kind, event.room, event.text);
       default:
         return undefined;
     }
@@ -291,13 +297,21 @@ export class SessionState {
     return { type: "login-failed" };
   }
 
-  #notice(kind: unknown, room: unknown): SessionChange | undefined {
+  #notice(kind: unknown, room: unknown, text: string): SessionChange | undefined {
     if (kind === "takeover") {
       this.takenOver = true;
       return { type: "takeover" };
     }
+    if (kind === "banned" || (kind === "kicked" && room === undefined)) {
+      this.expelled = text;
+      return { type: "expelled" };
+    }
     if (kind === "shutdown") return { type: "shutdown" };
-    if (kind === "closed" && typeof room === "string" && this.rooms.includes(room)) {
+    // A room closed, or a leader kicked this user out of it: not a room to re-enter.
+    if (
+      (kind === "closed" || kind === "kicked") && typeof room === "string" &&
+      this.rooms.includes(room)
+    ) {
       this.rooms = this.rooms.filter((name) => name !== room);
       if (this.current === room) this.current = null;
       return { type: "rooms" };

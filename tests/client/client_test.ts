@@ -321,6 +321,22 @@ Deno.test("lines typed while the server is down are sent once it is up", async (
   await alice.expect("you joined lobby");
 });
 
+Deno.test("kicked by an administrator, the client says why and exits 5 without reconnecting", async () => {
+  await using ws = await workspace();
+  // bob is made an administrator in the account file before the server reads it.
+  const users = await Deno.readTextFile(ws.usersFile);
+  await Deno.writeTextFile(ws.usersFile, users.replace(/^bob:user:/m, "bob:admin:"));
+  await using srv = await server(ws.dir);
+  await using alice = ClientProcess.start(["--port", String(srv.port)]);
+  await alice.type("login alice", "alicepw", "join lobby");
+  await alice.expect("you joined lobby");
+  await using bob = await LineClient.json(srv.port, "bob", "bobpw");
+  assert.equal((await bob.command("kick alice cool off")).type, "reply");
+  await alice.expect(/removed from the server: .*cool off.*not reconnecting/);
+  assert.equal((await alice.exited()).code, 5);
+  assert.ok(!alice.lines.some((line) => /reconnecting in/.test(line)), alice.log());
+});
+
 Deno.test("a session taken over by another login exits 3 without reconnecting", async () => {
   await using ws = await workspace();
   await using srv = await server(ws.dir);

@@ -214,3 +214,13 @@ Deno.test("a room that could not be re-entered is dropped", () => {
   assert.deepEqual(state.rooms, ["lobby"]);
   assert.equal(state.current, "lobby");
 });
+
+Deno.test("a kick or ban from the server stops reconnection; a leader's kick from a room only leaves it", () => {
+  const state = new SessionState();
+  state.observe(reply("join", { room: "games", rooms: ["lobby", "games"], current: "games" }));
+  state.observe(notice("kicked", "games"));
+  assert.deepEqual([state.rooms, state.expelled], [["lobby"], null]);
+  const banned = { ...notice("banned"), text: "you are banned" } as WireEvent;
+  assert.deepEqual(state.observe(banned), { type: "expelled" });
+  assert.equal(state.expelled, "you are banned");
+});

@@ -204,6 +204,7 @@ export class Connection {
           return [];
         }
         this.session.takenOver = false;
+        this.session.expelled = null;
         return [{ type: "cancel-timer" }, ...this.#connect()];
     }
   }
@@ -508,6 +509,11 @@ export class Connection {
     if (this.session.takenOver) {
       this.#phase = "stopped";
       this.#reason = "you logged in from another window or device, which took this session over";
+      return [{ type: "cancel-timer" }, { type: "status" }];
+    }
+    if (this.session.expelled !== null) {
+      this.#phase = "stopped";
+      this.#reason = `an administrator removed you from the server: ${this.session.expelled}`;
       return [{ type: "cancel-timer" }, { type: "status" }];
     }
     this.#reason = closeReason(wasOpened, code, reason, this.#shutdownText, this.#online);
