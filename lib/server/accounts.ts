@@ -168,6 +168,8 @@ export class Accounts {
    *
    * @example
    * ```ts
+   * declare const accounts: Accounts;
+   *
    * if (await accounts.reload()) console.log("users.txt changed");
    * ```
    */
@@ -185,6 +187,8 @@ export class Accounts {
    *
    * @example
    * ```ts
+   * declare const accounts: Accounts;
+   *
    * setInterval(() => accounts.reloadIfChanged(), 3000);
    * ```
    */
@@ -199,6 +203,8 @@ export class Accounts {
    *
    * @example
    * ```ts
+   * declare const accounts: Accounts;
+   *
    * accounts.list(); // [{ name: "alice", role: "admin" }, ...]
    * ```
    */
@@ -216,6 +222,8 @@ export class Accounts {
    *
    * @example
    * ```ts
+   * declare const accounts: Accounts;
+   *
    * accounts.get("ALICE"); // { name: "alice", role: "user" }
    * ```
    */
@@ -228,6 +236,8 @@ export class Accounts {
    *
    * @example
    * ```ts
+   * declare const accounts: Accounts;
+   *
    * accounts.has("Alice"); // true once "alice" is registered
    * ```
    */
@@ -240,6 +250,8 @@ export class Accounts {
    *
    * @example
    * ```ts
+   * declare const accounts: Accounts;
+   *
    * accounts.names(); // ["alice", "Bob"]
    * ```
    */
@@ -253,6 +265,8 @@ export class Accounts {
    *
    * @example
    * ```ts
+   * declare const accounts: Accounts;
+   *
    * if (await accounts.verify("alice", "s3cret")) console.log("welcome");
    * ```
    */
@@ -272,6 +286,8 @@ export class Accounts {
    *
    * @example
    * ```ts
+   * declare const accounts: Accounts;
+   *
    * const result = await accounts.register("alice", "s3cret");
    * if (!result.ok) console.log(result.reason, result.message); // "NAME_TAKEN" ...
    * ```
@@ -316,6 +332,10 @@ export class Accounts {
    *
    * @example
    * ```ts
+   * declare const accounts: Accounts;
+   * declare const oldPassword: string;
+   * declare const newPassword: string;
+   *
    * if (await accounts.verify("alice", oldPassword)) {
    *   const result = await accounts.changePassword("alice", newPassword);
    *   if (!result.ok) console.log(result.message);
@@ -338,6 +358,8 @@ export class Accounts {
    *
    * @example
    * ```ts
+   * declare const accounts: Accounts;
+   *
    * await accounts.setRole("alice", "admin");
    * ```
    */
@@ -354,6 +376,8 @@ export class Accounts {
    *
    * @example
    * ```ts
+   * declare const accounts: Accounts;
+   *
    * await accounts.remove("mallory");
    * ```
    */
@@ -367,6 +391,8 @@ export class Accounts {
    *
    * @example
    * ```ts
+   * declare const accounts: Accounts;
+   *
    * const result = await accounts.rename("alice", "alicia");
    * if (!result.ok) console.log(result.reason); // "NAME_TAKEN"
    * ```
@@ -478,6 +504,8 @@ export class Accounts {
    *
    * @example
    * ```ts
+   * declare const accounts: Accounts;
+   *
    * await accounts.flush();
    * ```
    */

@@ -57,6 +57,8 @@ async function newPassword(io: ToolIO, name: string, confirm: boolean): Promise<
  *
  * @example
  * ```ts
+ * declare const io: ToolIO;
+ *
  * const status = await runAccountsTool(["role", "alice", "admin", "--users", "users.txt"], io);
  * ```
  */

@@ -133,6 +133,8 @@ export function parseAddressRange(input: string, force: boolean): AddressRange |
  *
  * @example
  * ```ts
+ * import { isError } from "./command_table.ts";
+ *
  * const range = parseAddressRange("10.0.0.0/8", false);
  * if (!isError(range)) rangeCovers(range, "10.1.2.3"); // true
  * ```

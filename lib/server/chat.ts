@@ -58,6 +58,12 @@ const SWEEP_MS = 60_000;
 /**
  * @example
  * ```ts
+ * import { stderrLogger } from "./log.ts";
+ * declare const config: ServerConfig;
+ * declare const accounts: Accounts;
+ * declare const store: Store;
+ * declare const connection: Connection;
+ *
  * const chat = new Chat({ config, accounts, store, log: stderrLogger });
  * const admitted = chat.admit("127.0.0.1");
  * if (admitted === null) chat.open(connection).receive("login alice secret");

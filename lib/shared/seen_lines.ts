@@ -15,6 +15,9 @@ const REMEMBERED = 5000;
 /**
  * @example
  * ```ts
+ * import type { WireEvent } from "./protocol.ts";
+ * declare const event: WireEvent;
+ *
  * const seen = new SeenLines();
  * seen.accept(event, "alice"); // true the first time, false for the same id again
  * seen.gapQueries(["lobby"]); // ["history lobby after 1x2y3z"]
