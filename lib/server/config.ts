@@ -47,6 +47,9 @@ export interface ServerConfig {
   failedLoginsPerAddress: number;
   /** Registrations per hour one address may make. */
   registrationsPerAddress: number;
+  /** Password checks that may wait for the hashing thread, in all and from one address. */
+  loginQueue: number;
+  loginQueuePerAddress: number;
   /** Rooms above this many members get periodic enter/leave summaries instead of notices. */
   bigRoom: number;
   summarySeconds: number;
@@ -130,6 +133,8 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = {
   loginFailDelay: 1,
   failedLoginsPerAddress: 10,
   registrationsPerAddress: 10,
+  loginQueue: 1000,
+  loginQueuePerAddress: 20,
   bigRoom: 50,
   summarySeconds: 5,
   maxOffline: 100,
@@ -249,6 +254,16 @@ const NUMBER_FLAGS: Record<string, NumberFlag> = {
     help: "failed logins per minute from one address",
     min: 1,
   },
+  "login-queue": {
+    key: "loginQueue",
+    help: "password checks waiting for the hashing thread, in all",
+    min: 1,
+  },
+  "login-queue-per-address": {
+    key: "loginQueuePerAddress",
+    help: "password checks waiting from one address (addresses take turns)",
+    min: 1,
+  },
   "registrations-per-address": {
     key: "registrationsPerAddress",
     help: "registrations per hour from one address",
@@ -358,6 +373,8 @@ const HELP_SECTIONS: [string, string[]][] = [
     "lockout-seconds",
     "login-fail-delay",
     "failed-logins-per-address",
+    "login-queue",
+    "login-queue-per-address",
     "registrations-per-address",
     "rename-hold-days",
   ]],

@@ -8,7 +8,8 @@
 
 import type { Account, Accounts } from "./accounts.ts";
 import { AddressLimiter } from "./address_limiter.ts";
-import { type CommandError, fail } from "./command_table.ts";
+import { type CommandError, fail, isError } from "./command_table.ts";
+import { FairQueue, FULL } from "./fair_queue.ts";
 import type { ServerConfig } from "./config.ts";
 import type { Logger } from "./log.ts";
 import { LoginGuard } from "./login_guard.ts";
@@ -21,6 +22,14 @@ function seconds(ms: number): number {
   return Math.ceil(ms / 1000);
 }
 
+/** The answer when an address already has as many password checks waiting as it may. */
+function tooManyWaiting(): CommandError {
+  return fail(
+    "RATE_LIMITED",
+    "too many logins are waiting from your address (or in all); try again in a moment",
+  );
+}
+
 function delay(ms: number): Promise<void> {
   return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
 }
@@ -28,12 +37,27 @@ function delay(ms: number): Promise<void> {
 /**
  * @example
  * ```ts
+ * import type { Accounts } from "./accounts.ts";
+ * import type { ServerConfig } from "./config.ts";
+ * import type { Logger } from "./log.ts";
+ * import type { Session } from "./session.ts";
+ *
+ * declare const config: ServerConfig;
+ * declare const accounts: Accounts;
+ * declare const log: Logger;
+ * declare const session: Session;
+ *
  * const logins = new Logins(config, accounts, log);
  * const account = await logins.check(session, "alice", "secret");
  * ```
  */
 export class Logins {
   readonly guard: LoginGuard;
+  /**
+   * Every password hash a user's command needs waits here for the one hashing thread, each
+   * address in turn: a guesser waits behind its own attempts, not in front of others' logins.
+   */
+  readonly #hashing: FairQueue;
   readonly registrations: AddressLimiter;
 
   constructor(readonly config: ServerConfig, readonly accounts: Accounts, readonly log: Logger) {
@@ -43,6 +67,7 @@ export class Logins {
       perAddressPerMinute: config.failedLoginsPerAddress,
     });
     this.registrations = new AddressLimiter(config.registrationsPerAddress, 3600);
+    this.#hashing = new FairQueue(config.loginQueue, config.loginQueuePerAddress);
   }
 
   /** Forgets expired lock-outs and counts (housekeeping). */
@@ -78,7 +103,8 @@ export class Logins {
         `too many failed logins from your address; try again in ${seconds(refused)} s`,
       );
     }
-    const ok = await this.accounts.verify(name, password);
+    const ok = await this.#hashing.run(address, () => this.accounts.verify(name, password));
+    if (ok === FULL) return tooManyWaiting();
     if (session.closed) return null;
     if (!ok) {
       const lockout = this.guard.recordFailure(key, address);
@@ -100,9 +126,16 @@ export class Logins {
    * Whether `password` is `user`'s own (asked again before a rename); a wrong one counts as a
    * failed login and costs the fail delay.
    */
-  async confirmPassword(session: Session, user: User, password: string): Promise<boolean> {
-    if (await this.accounts.verify(user.name, password)) return true;
-    this.guard.recordFailure(user.key, session.connection.address);
+  async confirmPassword(
+    session: Session,
+    user: User,
+    password: string,
+  ): Promise<boolean | CommandError> {
+    const address = session.connection.address;
+    const ok = await this.#hashing.run(address, () => this.accounts.verify(user.name, password));
+    if (ok === FULL) return tooManyWaiting();
+    if (ok) return true;
+    this.guard.recordFailure(user.key, address);
     await delay(this.config.loginFailDelay * 1000);
     return false;
   }
@@ -132,7 +165,8 @@ export class Logins {
       this.registrations.take(address);
       return fail("BAD_FORMAT", badPassword);
     }
-    const result = await this.accounts.register(name, password);
+    const result = await this.#hashing.run(address, () => this.accounts.register(name, password));
+    if (result === FULL) return tooManyWaiting();
     if (!result.ok) return fail(result.reason, result.message);
     this.registrations.take(address);
     this.log("register", { user: result.account.name, peer: session.connection.peer });
@@ -148,10 +182,14 @@ export class Logins {
   ): Promise<CommandError | null> {
     const badPassword = passwordProblem(next);
     if (badPassword !== null) return fail("BAD_FORMAT", badPassword);
-    if (!(await this.confirmPassword(session, user, current))) {
-      return fail("LOGIN_FAILED", "your current password is not that");
-    }
-    const changed = await this.accounts.changePassword(user.name, next);
+    const confirmed = await this.confirmPassword(session, user, current);
+    if (isError(confirmed)) return confirmed;
+    if (!confirmed) return fail("LOGIN_FAILED", "your current password is not that");
+    const changed = await this.#hashing.run(
+      session.connection.address,
+      () => this.accounts.changePassword(user.name, next),
+    );
+    if (changed === FULL) return tooManyWaiting();
     if (!changed.ok) return fail(changed.reason, changed.message);
     this.log("password changed", { user: user.name });
     return null;

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { LoginGuard } from "../../lib/server/login_guard.ts";
+import { hashPassword } from "../../lib/server/password_hash.ts";
 import { LineClient } from "../helpers/line_client.ts";
 import { startTestServer } from "../helpers/server.ts";
 
@@ -144,4 +145,30 @@ Deno.test("the guard forgets old failures and never tracks more users than its b
   guard.sweep(start + 61_000);
   assert.equal(guard.lockedFor("bob", start + 61_000), 0);
   assert.equal(guard.tracked, 0, "expired lockouts are swept");
+});
+
+Deno.test("password checks wait for the hashing thread in a bounded queue; one address cannot fill it", async () => {
+  // Slow hashes (300,000 iterations), so that the three logins below overlap.
+  const dir = await Deno.makeTempDir({ prefix: "parley-hashq-" });
+  try {
+    const slow = await hashPassword("pw", 300_000);
+    await Deno.writeTextFile(`${dir}/users.txt`, `alice:user:${slow}\n`, { mode: 0o600 });
+    await using t = await startTestServer({}, { loginQueuePerAddress: 1 }, dir);
+    const clients = await Promise.all([0, 1, 2].map(() => LineClient.connectJson(t.port)));
+    try {
+      await Promise.all(clients.map((c) => c.send("login alice pw")));
+      const answers = await Promise.all(
+        clients.map((c) => c.nextEvent((e) => e.command === "login" || e.type === "error", 15_000)),
+      );
+      const codes = answers.map((a) => a.type === "error" ? a.code : "ok").sort();
+      // One checked at once, one waiting (the bound), the third refused at once.
+      assert.deepEqual(codes, ["RATE_LIMITED", "ok", "ok"]);
+      const refused = answers.find((a) => a.type === "error")!;
+      assert.match(String(refused.text), /too many logins are waiting from your address/);
+    } finally {
+      for (const c of clients) await c.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -146,9 +146,9 @@ const rename: Command = {
       session.expectPassword("rename", [name!]);
       return;
     }
-    if (!(await chat.logins.confirmPassword(session, user, password))) {
-      return fail("LOGIN_FAILED", "that is not your password; you were not renamed");
-    }
+    const confirmed = await chat.logins.confirmPassword(session, user, password);
+    if (isError(confirmed)) return confirmed;
+    if (!confirmed) return fail("LOGIN_FAILED", "that is not your password; you were not renamed");
     if (session.closed) return;
     const done = await chat.renames.perform(user, name!);
     if (isError(done)) return done;
