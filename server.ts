@@ -48,6 +48,8 @@ export interface RunningServer {
  *
  * @example
  * ```ts
+ * import { DEFAULT_CONFIG } from "./lib/server/config.ts";
+ *
  * const server = await startServer({ ...DEFAULT_CONFIG, port: 0, httpPort: 0 });
  * console.log(server.addr.port, server.port("http"));
  * await server.shutdown();

@@ -58,7 +58,12 @@ const SWEEP_MS = 60_000;
 /**
  * @example
  * ```ts
+ * import type { Accounts } from "./accounts.ts";
+ * import type { ServerConfig } from "./config.ts";
+ * import type { Connection } from "./connection.ts";
  * import { stderrLogger } from "./log.ts";
+ * import type { Store } from "./store.ts";
+ *
  * declare const config: ServerConfig;
  * declare const accounts: Accounts;
  * declare const store: Store;

@@ -16,6 +16,8 @@ export type ConnectionKind = "tcp" | "tls" | "ws" | "wss";
  *
  * @example
  * ```ts
+ * import { WriteScheduler } from "./send_queue.ts";
+ *
  * const connection: Connection = {
  *   kind: "tcp", peer: "127.0.0.1:5000", address: "127.0.0.1", presentation: "text",
  *   fixedPresentation: false, scheduler: new WriteScheduler(),
@@ -54,6 +56,8 @@ export interface Connection {
  *
  * @example
  * ```ts
+ * declare const conn: Deno.Conn;
+ *
  * await writeAll(conn, new TextEncoder().encode("hello\r\n"));
  * ```
  */

@@ -26,6 +26,12 @@ export interface Presence {
 /**
  * @example
  * ```ts
+ * import type { Accounts } from "./accounts.ts";
+ * import type { Store } from "./store.ts";
+ *
+ * declare const accounts: Accounts;
+ * declare const store: Store;
+ *
  * const directory = new Directory(accounts, store);
  * directory.account("alice"); // { name: "alice", role: "user" } or NO_SUCH_USER
  * ```

@@ -38,6 +38,10 @@ export interface Group {
 /**
  * @example
  * ```ts
+ * import type { Store } from "./store.ts";
+ *
+ * declare const store: Store;
+ *
  * const id = store.groups.create("alice", "team", ["alice", "bob"], new Date());
  * store.groups.groupsOf("bob"); // [{ id, owner: "alice", name: "team", members: [...] }]
  * ```

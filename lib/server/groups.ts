@@ -41,6 +41,20 @@ export interface GroupDelivery {
 /**
  * @example
  * ```ts
+ * import type { ServerConfig } from "./config.ts";
+ * import type { Directory } from "./directory.ts";
+ * import type { Rooms } from "./rooms.ts";
+ * import type { Screen } from "./speech.ts";
+ * import type { Store } from "./store.ts";
+ * import type { User } from "./user.ts";
+ *
+ * declare const config: ServerConfig;
+ * declare const directory: Directory;
+ * declare const store: Store;
+ * declare const rooms: Rooms;
+ * declare const screen: Screen;
+ * declare const alice: User;
+ *
  * const groups = new Groups(config, directory, store.groups, (name) => rooms.has(name), screen);
  * const team = groups.create(alice, "team", ["bob", "carol"], new Date());
  * ```

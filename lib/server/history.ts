@@ -55,8 +55,23 @@ export function seqOf(id: string): number | undefined {
 /**
  * @example
  * ```ts
+ * import type { Accounts } from "./accounts.ts";
+ * import type { ServerConfig } from "./config.ts";
+ * import type { RoomService } from "./room_service.ts";
+ * import type { MessageEvent } from "../shared/protocol.ts";
+ *
+ * declare const config: ServerConfig;
+ * declare const rooms: RoomService;
+ * declare const accounts: Accounts;
+ *
  * const history = History.open(config, (ref) => rooms.find(ref), accounts, console.error);
- * const event = history.keep({ type: "message", from: "alice", room: "lobby", text: "hi", time: new Date() });
+ * const event = history.keep<MessageEvent>({
+ *   type: "message",
+ *   from: "alice",
+ *   room: "lobby",
+ *   text: "hi",
+ *   time: new Date(),
+ * });
  * event.id; // "…", the same whenever the line is shown again
  * ```
  */

@@ -17,6 +17,14 @@ import type { User } from "./user.ts";
 /**
  * @example
  * ```ts
+ * import type { ServerConfig } from "./config.ts";
+ * import type { Directory } from "./directory.ts";
+ * import type { User } from "./user.ts";
+ *
+ * declare const config: ServerConfig;
+ * declare const directory: Directory;
+ * declare const alice: User;
+ *
  * const messages = new Messaging(config, directory);
  * messages.tell(alice, "bob", "hi", new Date());
  * ```

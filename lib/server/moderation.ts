@@ -53,6 +53,16 @@ export function untilText(until: Date | null): string {
 /**
  * @example
  * ```ts
+ * import type { Accounts } from "./accounts.ts";
+ * import type { ServerConfig } from "./config.ts";
+ * import type { Logger } from "./log.ts";
+ * import type { Store } from "./store.ts";
+ *
+ * declare const config: ServerConfig;
+ * declare const store: Store;
+ * declare const accounts: Accounts;
+ * declare const log: Logger;
+ *
  * const moderation = new Moderation(config, store.moderation, accounts, log);
  * moderation.banFor("mallory", "192.0.2.7"); // the ban that keeps them out, if any
  * ```

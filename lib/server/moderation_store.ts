@@ -100,6 +100,10 @@ const maybeDate = (ms: unknown) => (ms === null || ms === undefined ? null : dat
 /**
  * @example
  * ```ts
+ * import type { Store } from "./store.ts";
+ *
+ * declare const store: Store;
+ *
  * store.moderation.putBan({ kind: "user", target: "mallory", until: null, reason: "spam",
  *   by: "root", time: new Date() });
  * store.moderation.bans().length; // 1

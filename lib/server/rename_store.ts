@@ -49,6 +49,11 @@ function record(row: Record<string, unknown>): RenameRecord {
 /**
  * @example
  * ```ts
+ * import type { Store } from "./store.ts";
+ *
+ * declare const store: Store;
+ * declare const holdUntil: Date;
+ *
  * const id = store.renames.begin("alice", "alicia", new Date(), holdUntil);
  * store.renames.finish(id);
  * store.renames.latestFrom("alice")?.new; // "alicia"

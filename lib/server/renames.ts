@@ -23,6 +23,16 @@ const DAY_MS = 86_400_000;
 /**
  * @example
  * ```ts
+ * import type { Accounts } from "./accounts.ts";
+ * import type { ServerConfig } from "./config.ts";
+ * import type { Logger } from "./log.ts";
+ * import type { Store } from "./store.ts";
+ *
+ * declare const config: ServerConfig;
+ * declare const accounts: Accounts;
+ * declare const store: Store;
+ * declare const log: Logger;
+ *
  * const renames = new Renames(config, accounts, store, log);
  * await renames.recover(); // at start, before anyone logs in
  * ```

@@ -34,6 +34,14 @@ export interface RoomSummary {
 /**
  * @example
  * ```ts
+ * import type { ServerConfig } from "./config.ts";
+ * import type { History } from "./history.ts";
+ * import type { Logger } from "./log.ts";
+ *
+ * declare const config: ServerConfig;
+ * declare const log: Logger;
+ * declare const history: History;
+ *
  * const rooms = new RoomService(config, log, (event) => history.keep(event));
  * const lobby = rooms.find("lobby");
  * ```

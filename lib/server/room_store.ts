@@ -28,6 +28,10 @@ export interface SavedRoom {
 /**
  * @example
  * ```ts
+ * import type { Store } from "./store.ts";
+ *
+ * declare const store: Store;
+ *
  * store.rooms.save({ id: 2, name: "games", leader: "alice" });
  * store.rooms.list(); // [{ id: 2, name: "games", leader: "alice" }]
  * ```

@@ -35,6 +35,10 @@ export interface QueueOwner {
 /**
  * @example
  * ```ts
+ * import type { Connection } from "./connection.ts";
+ *
+ * declare const conn: Connection;
+ *
  * const queue = new SendQueue(conn, 1 << 20, { queueFailed: () => conn.close() }, new WriteScheduler());
  * queue.push(new TextEncoder().encode("hello\r\n"));
  * await queue.drained();
@@ -251,6 +255,10 @@ const MAX_WRITES_IN_FLIGHT = 300;
  *
  * @example
  * ```ts
+ * import type { Connection } from "./connection.ts";
+ *
+ * declare const conn: Connection;
+ *
  * const scheduler = new WriteScheduler();
  * const queue = new SendQueue(conn, 1 << 20, { queueFailed: () => conn.close() }, scheduler);
  * ```

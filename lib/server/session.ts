@@ -62,6 +62,11 @@ let nextSessionId = 1;
 /**
  * @example
  * ```ts
+ * import type { Connection } from "./connection.ts";
+ *
+ * declare const connection: Connection;
+ * declare const options: SessionOptions;
+ *
  * const session = new Session(connection, options);
  * session.receive("login alice secret");
  * ```

@@ -25,6 +25,10 @@ export type Screen = (user: User, text: string, place: SpeechPlace) => string | 
  *
  * @example
  * ```ts
+ * import type { User } from "./user.ts";
+ *
+ * declare const user: User;
+ *
  * allowAll(user, "hi", { kind: "shout" }); // "hi"
  * ```
  */

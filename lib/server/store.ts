@@ -211,6 +211,8 @@ export class Store {
    *
    * @example
    * ```ts
+   * declare const store: Store;
+   *
    * store.close();
    * ```
    */
@@ -224,6 +226,8 @@ export class Store {
    *
    * @example
    * ```ts
+   * declare const store: Store;
+   *
    * store.block("alice", "bob"); // true
    * store.block("alice", "BOB"); // false: already blocked
    * ```
@@ -246,6 +250,8 @@ export class Store {
    *
    * @example
    * ```ts
+   * declare const store: Store;
+   *
    * store.unblock("alice", "bob"); // true, then false on a second call
    * ```
    */
@@ -264,6 +270,8 @@ export class Store {
    *
    * @example
    * ```ts
+   * declare const store: Store;
+   *
    * store.blocksOf("alice"); // ["bob", "Carol"]
    * ```
    */
@@ -279,6 +287,8 @@ export class Store {
    *
    * @example
    * ```ts
+   * declare const store: Store;
+   *
    * store.block("alice", "bob");
    * store.isBlocked("bob", "alice"); // true
    * store.isBlocked("alice", "bob"); // false
@@ -293,6 +303,8 @@ export class Store {
    *
    * @example
    * ```ts
+   * declare const store: Store;
+   *
    * store.setInfo("alice", "away until Monday");
    * ```
    */
@@ -307,6 +319,8 @@ export class Store {
    *
    * @example
    * ```ts
+   * declare const store: Store;
+   *
    * store.info("ALICE"); // "away until Monday"
    * ```
    */
@@ -324,6 +338,8 @@ export class Store {
    *
    * @example
    * ```ts
+   * declare const store: Store;
+   *
    * store.recordLogin("alice", new Date());
    * ```
    */
@@ -366,6 +382,8 @@ export class Store {
    *
    * @example
    * ```ts
+   * declare const store: Store;
+   *
    * store.lastLogin("alice")?.toISOString();
    * ```
    */
@@ -383,6 +401,8 @@ export class Store {
    *
    * @example
    * ```ts
+   * declare const store: Store;
+   *
    * store.loginsSince(new Date(Date.now() - 3600_000)); // [{ user: "alice", time }, ...]
    * ```
    */
@@ -403,6 +423,8 @@ export class Store {
    *
    * @example
    * ```ts
+   * declare const store: Store;
+   *
    * if (!store.addOffline("bob", "alice", "call me", new Date())) console.log("mailbox full");
    * ```
    */
@@ -445,6 +467,8 @@ export class Store {
    *
    * @example
    * ```ts
+   * declare const store: Store;
+   *
    * for (const m of store.offlineFor("bob")) console.log(m.from, m.time, m.text);
    * ```
    */
@@ -458,6 +482,8 @@ export class Store {
    *
    * @example
    * ```ts
+   * declare const store: Store;
+   *
    * for (const m of store.deliverOffline("bob")) console.log(m.from, m.text);
    * store.deliverOffline("bob"); // []
    * ```
@@ -495,6 +521,8 @@ export class Store {
    *
    * @example
    * ```ts
+   * declare const store: Store;
+   *
    * store.offlineCount("bob"); // 3
    * ```
    */
@@ -507,6 +535,8 @@ export class Store {
    *
    * @example
    * ```ts
+   * declare const store: Store;
+   *
    * store.clearOffline("bob"); // 3
    * ```
    */
@@ -522,6 +552,9 @@ export class Store {
    *
    * @example
    * ```ts
+   * declare const store: Store;
+   * declare const holdUntil: Date;
+   *
    * const id = store.renameUser("alice", "alicia", new Date(), holdUntil);
    * ```
    */

@@ -21,6 +21,10 @@ export interface LoginMessage {
 /**
  * @example
  * ```ts
+ * import { socketUrl } from "./socket.ts";
+ *
+ * declare function render(): void;
+ *
  * const client = new WebClient(socketUrl(location));
  * client.subscribe(() => render());
  * client.start();

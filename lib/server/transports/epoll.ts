@@ -172,13 +172,13 @@ class System {
 }
 
 /**
- * A listening socket for {@link serveEpoll}.
+ * A listening socket for {@link EpollTransport}.
  *
  * @example
  * ```ts
  * const listener = EpollListener.open("127.0.0.1", 0);
- * const serving = serveEpoll(chat, listener);
- * // later: listener.close(); await serving;
+ * listener.addr.port; // the port picked
+ * listener.close();
  * ```
  */
 export class EpollListener {
@@ -509,6 +509,10 @@ class EventLoop {
  *
  * @example
  * ```ts
+ * import type { Chat } from "../chat.ts";
+ *
+ * declare const chat: Chat;
+ *
  * const epoll = EpollTransport.listen("127.0.0.1", 0);
  * const serving = epoll.serve(chat);
  * // later: epoll.close(); await serving;

@@ -81,6 +81,14 @@ export function originAllowed(
  *
  * @example
  * ```ts
+ * import type { Chat } from "../chat.ts";
+ * import type { ServerConfig } from "../config.ts";
+ * import type { WriteScheduler } from "../send_queue.ts";
+ *
+ * declare const config: ServerConfig;
+ * declare const scheduler: WriteScheduler;
+ * declare const chat: Chat;
+ *
  * const http = await HttpTransport.listen(config, scheduler, "127.0.0.1", 0);
  * const serving = http.serve(chat);
  * ```

@@ -48,6 +48,8 @@ function headEnd(bytes: Uint8Array, length: number): number {
  *
  * @example
  * ```ts
+ * declare const conn: Deno.Conn;
+ *
  * const head = await readHead(conn);
  * if ("status" in head) console.log(head.status); else console.log(head.method, head.target);
  * ```
@@ -146,6 +148,8 @@ const encoder = new TextEncoder();
  *
  * @example
  * ```ts
+ * declare const conn: Deno.Conn;
+ *
  * await respond(conn, { status: 404, body: "not found\n" }, "GET");
  * ```
  */

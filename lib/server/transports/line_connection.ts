@@ -21,6 +21,10 @@ const decoder = new TextDecoder();
  *
  * @example
  * ```ts
+ * import type { Session } from "../session.ts";
+ *
+ * declare const session: Session;
+ *
  * const input = new LineInput(4096, session);
  * input.push(new TextEncoder().encode("login alice secret\r\n"));
  * ```

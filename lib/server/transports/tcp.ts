@@ -14,6 +14,12 @@ import { acceptLoop, type Transport } from "./transport.ts";
  *
  * @example
  * ```ts
+ * import type { Chat } from "../chat.ts";
+ * import type { WriteScheduler } from "../send_queue.ts";
+ *
+ * declare const scheduler: WriteScheduler;
+ * declare const chat: Chat;
+ *
  * const tcp = TcpTransport.listen(scheduler, "127.0.0.1", 0);
  * const serving = tcp.serve(chat);
  * // later: tcp.close(); await serving;

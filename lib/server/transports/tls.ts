@@ -75,6 +75,13 @@ function closeQuietly(conn: Deno.Conn): void {
  *
  * @example
  * ```ts
+ * import type { Chat } from "../chat.ts";
+ * import type { WriteScheduler } from "../send_queue.ts";
+ *
+ * declare const scheduler: WriteScheduler;
+ * declare const chat: Chat;
+ *
+ * const files = { certFile: "cert.pem", keyFile: "key.pem" };
  * const tls = await TlsTransport.listen(scheduler, "127.0.0.1", 0, files);
  * const serving = tls.serve(chat);
  * ```

@@ -53,6 +53,7 @@ export async function readTlsFiles(files: TlsFiles): Promise<{ cert: string; key
  *
  * @example
  * ```ts
+ * const files = { certFile: "cert.pem", keyFile: "key.pem" };
  * const listener = await RenewableTlsListener.open("127.0.0.1", 0, files);
  * const conn = await listener.accept();
  * await listener.reload(); // after the files were renewed

@@ -21,7 +21,11 @@ export type TransportKind = "tcp" | "tls" | "http" | "https";
  *
  * @example
  * ```ts
- * const transports: Transport[] = [];
+ * import type { Chat } from "../chat.ts";
+ *
+ * declare const transports: Transport[];
+ * declare const chat: Chat;
+ *
  * for (const transport of transports) void transport.serve(chat);
  * ```
  */
@@ -88,6 +92,12 @@ export function nextAcceptBackoff(previousMs: number): number {
  *
  * @example
  * ```ts
+ * import type { Chat } from "../chat.ts";
+ * import type { Connection } from "../connection.ts";
+ *
+ * declare const chat: Chat;
+ * declare const connection: Connection;
+ *
  * const admitted = admit(chat, connection);
  * if ("refusal" in admitted) await connection.send(admitted.refusal).finally(() => connection.close());
  * ```
@@ -114,6 +124,10 @@ export function admit(
  *
  * @example
  * ```ts
+ * import type { Chat } from "../chat.ts";
+ *
+ * declare const chat: Chat;
+ *
  * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
  * const serving = acceptLoop(listener, chat.log, async (conn) => conn.close());
  * // later: listener.close(); await serving;
@@ -254,6 +268,8 @@ export async function serveSession(
  *
  * @example
  * ```ts
+ * declare function handshake(): Promise<void>;
+ *
  * const pending = new PendingConnections(200, 20);
  * if (pending.enter("127.0.0.1")) { try { await handshake(); } finally { pending.leave("127.0.0.1"); } }
  * ```

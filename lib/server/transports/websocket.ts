@@ -55,6 +55,10 @@ export function acceptKey(key: string): string {
  *
  * @example
  * ```ts
+ * import type { RequestHead } from "./http_request.ts";
+ *
+ * declare const head: RequestHead;
+ *
  * upgradeProblem(head); // "not a WebSocket upgrade: ..." or null
  * ```
  */
@@ -137,6 +141,9 @@ export interface WsInputSink {
  *
  * @example
  * ```ts
+ * declare const sink: WsInputSink;
+ * declare const bytesFromSocket: Uint8Array;
+ *
  * const input = new WsInput(4096, sink);
  * input.push(bytesFromSocket);
  * ```
