@@ -16,7 +16,7 @@ import { Wakeup } from "./wakeup.ts";
 export const TEST_ITERATIONS = 1000;
 
 /** The socket driver under test: `PARLEY_TEST_IO=epoll deno task test` runs everything on epoll. */
-const TEST_IO = Deno.env.get("PARLEY_TEST_IO") === "epoll" ? "epoll" : "runtime";
+export const TEST_IO = Deno.env.get("PARLEY_TEST_IO") === "epoll" ? "epoll" : "runtime";
 
 /** Settings for tests: loopback, port 0, cheap hashes, no fail delay, no flood control. */
 export function testConfig(dir: string, overrides: Partial<ServerConfig> = {}): ServerConfig {

@@ -77,6 +77,9 @@ const SYMBOLS = {
   inet_pton: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
   inet_ntop: { parameters: ["i32", "buffer", "buffer", "u32"], result: "pointer" },
   __errno_location: { parameters: [], result: "pointer" },
+  // errno is read by copying it into a buffer of ours: a pointer view would need FFI permission
+  // for any library, not just the C library's file that server:epoll grants.
+  memcpy: { parameters: ["buffer", "pointer", "usize"], result: "pointer" },
 } as const;
 
 type Libc = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
@@ -119,18 +122,20 @@ function libcPath(): string {
 class System {
   readonly lib: Deno.DynamicLibrary<typeof SYMBOLS>;
   readonly c: Libc;
-  readonly #errno: Deno.UnsafePointerView;
+  readonly #errnoAt: Deno.PointerObject;
+  readonly #errno = new Int32Array(1);
 
   constructor() {
     this.lib = Deno.dlopen(libcPath(), SYMBOLS);
     this.c = this.lib.symbols;
     // errno is thread-local; every synchronous call runs on this (the JavaScript) thread.
-    this.#errno = new Deno.UnsafePointerView(this.c.__errno_location()!);
+    this.#errnoAt = this.c.__errno_location()!;
   }
 
   /** The error number of the last failed synchronous call. */
   get errno(): number {
-    return this.#errno.getInt32();
+    this.c.memcpy(this.#errno, this.#errnoAt, 4n);
+    return this.#errno[0]!;
   }
 
   /** An Error for the last failed call, named and worded like Deno's own ("os error N"). */
@@ -140,8 +145,9 @@ class System {
     return known ? new known[0](message) : new Error(message);
   }
 
-  setOption(fd: number, level: number, option: number, value: number): void {
-    this.c.setsockopt(fd, level, option, new Int32Array([value]), 4);
+  /** Sets a socket option; false (errno says why) when the kernel refused it. */
+  setOption(fd: number, level: number, option: number, value: number): boolean {
+    return this.c.setsockopt(fd, level, option, new Int32Array([value]), 4) === 0;
   }
 
   /** The `struct sockaddr` of `host:port`, or null if host is not an IP address. */
@@ -213,15 +219,25 @@ export class EpollListener {
         0,
       );
       if (fd < 0) throw sys.error("socket");
-      sys.setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1);
-      if (v6) sys.setOption(fd, IPPROTO_IPV6, IPV6_V6ONLY, 0);
+      if (
+        !sys.setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1) ||
+        (v6 && !sys.setOption(fd, IPPROTO_IPV6, IPV6_V6ONLY, 0))
+      ) {
+        const error = sys.error(`socket options for ${host}:${port}`);
+        sys.c.close(fd);
+        throw error;
+      }
       if (sys.c.bind(fd, addr, addr.length) !== 0 || sys.c.listen(fd, LISTEN_BACKLOG) !== 0) {
         const error = sys.error(`listen on ${host}:${port}`);
         sys.c.close(fd);
         throw error;
       }
       const bound = new Uint8Array(28);
-      sys.c.getsockname(fd, bound, new Uint32Array([bound.length]));
+      if (sys.c.getsockname(fd, bound, new Uint32Array([bound.length])) !== 0) {
+        const error = sys.error(`getsockname for ${host}:${port}`);
+        sys.c.close(fd);
+        throw error;
+      }
       return new EpollListener(sys, fd, sys.address(bound));
     } catch (error) {
       sys.lib.close();
@@ -376,7 +392,10 @@ class EpollConnection implements Connection {
   #want(interest: number): void {
     if (interest === this.#interest || this.#closed) return;
     this.#interest = interest;
-    this.loop.control(EPOLL_CTL_MOD, this.fd, interest);
+    if (!this.loop.control(EPOLL_CTL_MOD, this.fd, interest)) {
+      // The socket is no longer watchable (it should not happen): end the connection cleanly.
+      this.#end(`epoll_ctl failed (os error ${this.loop.sys.errno})`);
+    }
   }
 
   /** The other side is gone (or the session closed the connection): tell the chat once. */
@@ -408,15 +427,21 @@ class EventLoop {
     this.#epoll = this.sys.c.epoll_create1(SOCK_CLOEXEC);
     this.#wake = this.sys.c.eventfd(0, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (this.#epoll < 0 || this.#wake < 0) throw this.sys.error("epoll");
-    this.control(EPOLL_CTL_ADD, this.#wake, EPOLLIN);
-    this.control(EPOLL_CTL_ADD, listener.fd, EPOLLIN);
+    if (
+      !this.control(EPOLL_CTL_ADD, this.#wake, EPOLLIN) ||
+      !this.control(EPOLL_CTL_ADD, listener.fd, EPOLLIN)
+    ) throw this.sys.error("epoll_ctl");
     listener.onClose = () => this.#poke();
   }
 
-  control(op: number, fd: number, events: number): void {
+  /**
+   * Adds, changes or removes a socket in the epoll set; false (errno says why) when the kernel
+   * refused. Removing a socket already closed fails harmlessly (closing took it out).
+   */
+  control(op: number, fd: number, events: number): boolean {
     this.#eventView.setUint32(0, events, true);
     this.#eventView.setInt32(EVENT_DATA, fd, true);
-    this.sys.c.epoll_ctl(this.#epoll, op, fd, this.#event);
+    return this.sys.c.epoll_ctl(this.#epoll, op, fd, this.#event) === 0;
   }
 
   /** Called as a connection's socket closes, before its number can be reused. */
@@ -495,12 +520,17 @@ class EventLoop {
       this.sys.c.close(fd);
       return;
     }
+    // The peer may be gone already (an option then fails too); reading finds out and ends it.
     this.sys.setOption(fd, IPPROTO_TCP, TCP_NODELAY, 1);
     this.sys.setOption(fd, SOL_SOCKET, SO_KEEPALIVE, 1);
-    this.#connections.set(fd, connection);
-    this.control(EPOLL_CTL_ADD, fd, EPOLLIN);
     connection.session = admitted.session;
     connection.input = new LineInput(this.chat.config.maxLine, connection.session);
+    this.#connections.set(fd, connection);
+    if (!this.control(EPOLL_CTL_ADD, fd, EPOLLIN)) {
+      // Never read, it would hang: end it now, saying why.
+      this.chat.log("error", { peer, error: String(this.sys.error("epoll_ctl")) });
+      connection.close();
+    }
   }
 }
 
