@@ -119,6 +119,16 @@ export function loginData(data: unknown): LoginData | undefined {
   };
 }
 
+/** The commands whose reply data `{room, rooms, current}` are one's own rooms. */
+const ROOM_COMMANDS: ReadonlySet<string> = new Set([
+  "join",
+  "enter",
+  "create",
+  "start",
+  "switch",
+  "leave",
+]);
+
 function roomData(data: unknown): { rooms: string[]; current: string | null } | undefined {
   if (!isRecord(data) || !isStringArray(data.rooms) || !("current" in data)) return undefined;
   return { rooms: data.rooms, current: typeof data.current === "string" ? data.current : null };
@@ -237,6 +247,8 @@ export class SessionState {
         if (event.command === "passwd") this.#pendingPassword = undefined;
         return undefined;
       case "notice":
+        // A notice about someone else (their kick, their ban) names them; one about oneself does not.
+        if (event.user !== undefined) return undefined;
         return this.#notice(event.kind, event.room, event.text);
       default:
         return undefined;
@@ -279,6 +291,8 @@ export class SessionState {
       if (renamed && this.credentials) this.credentials = { ...this.credentials, user: renamed };
       return undefined;
     }
+    // Only the commands that change one's own rooms say where one is (`status bob` has rooms too).
+    if (!ROOM_COMMANDS.has(command)) return undefined;
     const rooms = roomData(data);
     if (!rooms) return undefined;
     this.rooms = rooms.rooms;

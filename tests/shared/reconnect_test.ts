@@ -224,3 +224,22 @@ Deno.test("a kick or ban from the server stops reconnection; a leader's kick fro
   assert.deepEqual(state.observe(banned), { type: "expelled" });
   assert.equal(state.expelled, "you are banned");
 });
+
+Deno.test("notices and replies about other users do not change one's own session", () => {
+  const state = new SessionState();
+  state.observe(reply("join", { room: "lobby", rooms: ["lobby", "games"], current: "lobby" }));
+  // Another member's ban and kick, as their rooms hear of them, name them.
+  state.observe(
+    { ...notice("banned", "lobby"), user: "dave", text: "dave was banned" } as WireEvent,
+  );
+  state.observe(
+    { ...notice("kicked", "games"), user: "dave", text: "dave was kicked" } as WireEvent,
+  );
+  // `status bob` answers with bob's rooms.
+  state.observe(reply("status", { user: "bob", rooms: ["elsewhere"], current: "elsewhere" }));
+  assert.deepEqual([state.rooms, state.current, state.expelled], [
+    ["lobby", "games"],
+    "lobby",
+    null,
+  ]);
+});
