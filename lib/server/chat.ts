@@ -110,7 +110,8 @@ export class Chat {
       deps.accounts,
       (msg) => this.log(msg),
     );
-    const keep = <E extends KeptEvent>(event: E) => this.history.keep(event);
+    const keep = <E extends KeptEvent>(event: E, target?: string) =>
+      this.history.keep(event, target);
     this.transcripts = this.config.transcripts
       ? new Transcripts({
         dir: this.config.logsDir ?? `${this.config.dataDir}/logs`,
@@ -126,6 +127,7 @@ export class Chat {
       keep,
       (room, sender, text) => this.transcripts?.room(room, sender, text),
       deps.store.rooms,
+      (room) => this.moderation.roomClosed(room.name),
     );
     this.rooms.restore();
     this.messages = new Messaging(this.config, this.directory, keep);

@@ -103,8 +103,11 @@ export class History {
     return new History(config, store, findRoom, accounts);
   }
 
-  /** Gives a line its id and time order, and keeps it; returns the line as it goes out. */
-  keep<E extends KeptEvent>(event: E): E {
+  /**
+   * Gives a line its id and time order, and keeps it; returns the line as it goes out. A room line
+   * comes with its room's history key (its name and when it was opened).
+   */
+  keep<E extends KeptEvent>(event: E, target?: string): E {
     // Time-based, so a line said after a restart sorts after any said before a crash that lost
     // the last batch (whose ids clients may have seen).
     const seq = this.#lastSeq = Math.max(this.#lastSeq + 1, event.time.getTime() * SEQ_PER_MS);
@@ -112,7 +115,7 @@ export class History {
     const kept = Object.assign(event, { id: idOf(seq) });
     this.store?.add({
       seq,
-      target: this.#targetOf(kept),
+      target: target ?? this.#targetOf(kept),
       time: event.time.getTime(),
       kind: event.type,
       sender: event.from,
@@ -128,11 +131,12 @@ export class History {
    * `history` notice marking the end, before any live line. A room with nothing kept sends
    * nothing.
    */
-  replay(session: Session, user: User, roomName: string): void {
+  replay(session: Session, user: User, room: Room): void {
+    const roomName = room.name;
     const count = this.config.joinReplay;
     if (count === 0 || this.store === null) return;
     const lines = this.store.read(
-      `#${roomName.toLowerCase()}`,
+      room.historyKey,
       { kind: "latest" },
       count,
       (l) => !user.blocks(l.sender.toLowerCase()),
@@ -201,7 +205,7 @@ export class History {
       return fail("BAD_FORMAT", `a search is at most ${MAX_SEARCH_WORDS} words`);
     }
     const targets = [
-      ...[...user.rooms].map((room) => `#${room.key}`),
+      ...[...user.rooms].map((room) => room.historyKey),
       ...this.#conversationsOf(user),
       "*",
     ];
@@ -256,7 +260,7 @@ export class History {
     const room = this.findRoom(ref);
     if (!isError(room)) {
       return room.members.has(user)
-        ? { key: `#${room.key}`, name: room.name }
+        ? { key: room.historyKey, name: room.name }
         : fail("NOT_IN_ROOM", `you are not in ${room.name}; only its members read its history`);
     }
     const account = this.accounts.get(ref);

@@ -274,6 +274,20 @@ export class Moderation {
     return mute;
   }
 
+  /**
+   * A room closed: the mutes in it end with it (a room opened later under its name is another
+   * room, whose leader did not mute anyone in it).
+   */
+  roomClosed(room: string): void {
+    const key = room.toLowerCase();
+    for (const mutes of this.#mutes.values()) {
+      const mute = mutes.get(key);
+      if (mute === undefined) continue;
+      mutes.delete(key);
+      this.store.deleteMute(mute.user, key);
+    }
+  }
+
   /** Lifts a mute (server-wide, or in one room). */
   unmute(actor: User, name: string, room: string): { user: string } | CommandError {
     const mute = this.#mutes.get(name.toLowerCase())?.get(room.toLowerCase());

@@ -38,10 +38,20 @@ export class Room {
     readonly name: string,
     leader: User | null,
     awaitedLeader: string | null = null,
+    /** When this room was opened (ms; 0 for the lobby): a room of the same name later is another. */
+    readonly since: number = leader === null && awaitedLeader === null ? 0 : Date.now(),
   ) {
     this.key = name.toLowerCase();
     this.leader = leader;
     this.awaitedLeader = awaitedLeader?.toLowerCase() ?? null;
+  }
+
+  /**
+   * Whose history this room's lines are: this room's, not an earlier room's of the same name
+   * (whose lines its members never heard, and must not read).
+   */
+  get historyKey(): string {
+    return this.since === 0 ? `#${this.key}` : `#${this.key}@${this.since}`;
   }
 
   /** A user joined: if the room was waiting for them as its leader, they lead it again. */

@@ -58,9 +58,11 @@ export class RoomService {
   constructor(
     readonly config: ServerConfig,
     readonly log: Logger,
-    readonly keep: <E extends MessageEvent>(event: E) => E = (event) => event,
+    readonly keep: <E extends MessageEvent>(event: E, target: string) => E = (event) => event,
     readonly transcribe: (room: string, sender: string, text: string) => void = () => {},
     readonly saved: RoomStore | null = null,
+    /** Told when a room closes (its room mutes end with it). */
+    readonly onClosed: (room: Room) => void = () => {},
   ) {}
 
   /**
@@ -69,7 +71,7 @@ export class RoomService {
    */
   restore(): void {
     for (const saved of this.saved?.list() ?? []) {
-      const room = this.#rooms.restore(saved.id, saved.name, saved.leader);
+      const room = this.#rooms.restore(saved.id, saved.name, saved.leader, saved.since);
       if (room === undefined) continue;
       room.leaderTimer = setTimeout(() => {
         room.leaderTimer = undefined;
@@ -134,7 +136,7 @@ export class RoomService {
       if (full) return full;
     }
     const room = this.#rooms.create(name, user);
-    this.saved?.save({ id: room.id, name: room.name, leader: user.name });
+    this.saved?.save({ id: room.id, name: room.name, leader: user.name, since: room.since });
     if (alone) this.#leaveAllBut(user, room);
     this.#add(user, room);
     this.log("room opened", { room: room.name, leader: user.name });
@@ -184,6 +186,7 @@ export class RoomService {
     clearTimeout(room.leaderTimer);
     this.#rooms.remove(room);
     this.saved?.remove(room.id);
+    this.onClosed(room);
     const event = new EncodedEvent({
       type: "notice",
       kind: "closed",
@@ -217,7 +220,7 @@ export class RoomService {
       room: room.name,
       text: clean,
       time: new Date(),
-    }));
+    }, room.historyKey));
     const speaker = user.session;
     room.broadcast(
       event,

@@ -14,7 +14,8 @@ CREATE TABLE IF NOT EXISTS rooms (
   id INTEGER PRIMARY KEY,
   name TEXT NOT NULL,
   leader_key TEXT NOT NULL,
-  leader TEXT NOT NULL
+  leader TEXT NOT NULL,
+  since INTEGER NOT NULL DEFAULT 0
 ) STRICT;
 `;
 
@@ -23,6 +24,8 @@ export interface SavedRoom {
   id: number;
   name: string;
   leader: string;
+  /** When it was opened (ms): its history is its own, not a same-named earlier room's. */
+  since: number;
 }
 
 /**
@@ -32,18 +35,23 @@ export interface SavedRoom {
  *
  * declare const store: Store;
  *
- * store.rooms.save({ id: 2, name: "games", leader: "alice" });
- * store.rooms.list(); // [{ id: 2, name: "games", leader: "alice" }]
+ * store.rooms.save({ id: 2, name: "games", leader: "alice", since: Date.now() });
+ * store.rooms.list(); // [{ id: 2, name: "games", leader: "alice", since: … }]
  * ```
  */
 export class RoomStore {
   readonly #sql: Record<"list" | "save" | "remove" | "rename", StatementSync>;
 
   constructor(db: DatabaseSync) {
+    // The table as the first version of this file made it lacked `since`.
+    const columns = db.prepare("PRAGMA table_info(rooms)").all() as { name: string }[];
+    if (!columns.some((column) => column.name === "since")) {
+      db.exec("ALTER TABLE rooms ADD COLUMN since INTEGER NOT NULL DEFAULT 0");
+    }
     this.#sql = {
-      list: db.prepare("SELECT id, name, leader FROM rooms ORDER BY id"),
+      list: db.prepare("SELECT id, name, leader, since FROM rooms ORDER BY id"),
       save: db.prepare(
-        "INSERT OR REPLACE INTO rooms (id, name, leader_key, leader) VALUES (?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO rooms (id, name, leader_key, leader, since) VALUES (?, ?, ?, ?, ?)",
       ),
       remove: db.prepare("DELETE FROM rooms WHERE id = ?"),
       rename: db.prepare("UPDATE rooms SET leader_key = ?, leader = ? WHERE leader_key = ?"),
@@ -60,12 +68,13 @@ export class RoomStore {
         id: row.id as number,
         name: row.name as string,
         leader: row.leader as string,
+        since: typeof row.since === "number" ? row.since : 0,
       }));
   }
 
   /** Stores an open room (or its new leader). */
   save(room: SavedRoom): void {
-    this.#sql.save.run(room.id, room.name, room.leader.toLowerCase(), room.leader);
+    this.#sql.save.run(room.id, room.name, room.leader.toLowerCase(), room.leader, room.since);
   }
 
   /** Forgets a closed room. */

@@ -38,10 +38,10 @@ export class Rooms {
   }
 
   /** Brings back a room kept across a restart, with its number, waiting for its leader. */
-  restore(id: number, name: string, leader: string): Room | undefined {
+  restore(id: number, name: string, leader: string, since: number): Room | undefined {
     if (this.#byId.has(id) || this.has(name)) return undefined;
     this.#nextId = Math.max(this.#nextId, id + 1);
-    return this.#add(new Room(id, name, null, leader));
+    return this.#add(new Room(id, name, null, leader, since));
   }
 
   #add(room: Room): Room {

@@ -260,3 +260,24 @@ Deno.test("a renamed user's lines and private conversations follow the new name"
     "between us",
   ]]);
 });
+
+Deno.test("a room opened again under a closed room's name has none of its history", async () => {
+  await using t = await startTestServer(USERS);
+  await using alice = await LineClient.json(t.port, "alice", "a");
+  await using bob = await LineClient.json(t.port, "bob", "b");
+  await alice.command("start secret plans");
+  await bob.command("join secret plans");
+  await say(alice, bob, ["the code is swordfish"]);
+  await alice.command("leave secret plans"); // the room closes
+  await using carol = await LineClient.json(t.port, "carol", "c");
+  await carol.command("start secret plans");
+  const old = await historyOf(carol, 'history "secret plans"');
+  assert.deepEqual(old.lines, [], "the new room's history starts empty");
+  assert.deepEqual((await historyOf(carol, "search swordfish")).lines, []);
+  await carol.send("a new line");
+  await carol.command("who");
+  assert.deepEqual(
+    (await historyOf(carol, 'history "secret plans"')).lines.map((e) => e.text),
+    ["a new line"],
+  );
+});

@@ -297,3 +297,21 @@ Deno.test("the word filter refuses or masks, case and disguise notwithstanding; 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a room mute ends with its room: a room opened later under the name is another", async () => {
+  await using t = await startTestServer(USERS);
+  await using alice = await LineClient.json(t.port, "alice", "a");
+  await using bob = await LineClient.json(t.port, "bob", "b");
+  await alice.command("start big topic");
+  await bob.command("join big topic");
+  const muted = await alice.command('mute bob "big topic"');
+  assert.match(String(muted.text), /in big topic/);
+  assert.equal((await bob.command("say #2 still here?")).code, "MUTED");
+  await alice.command("leave big topic"); // the room closes
+  await using root = await LineClient.json(t.port, "root", "r");
+  await root.command("start big topic");
+  await bob.command("join big topic");
+  await bob.send("free to speak");
+  const heard = await root.nextEvent((e) => e.type === "message");
+  assert.equal(heard.text, "free to speak");
+});

@@ -93,7 +93,7 @@ const enter: Command = {
     if (isError(room)) return room;
     chat.rooms.enter(user, room);
     roomReply(context, "enter", room, `you entered ${room.name} (${chat.rooms.membersText(room)})`);
-    chat.history.replay(context.session, user, room.name);
+    chat.history.replay(context.session, user, room);
   },
 };
 
@@ -113,7 +113,7 @@ const join: Command = {
       ? `you are already in ${room.name}; it is your current room`
       : `you joined ${room.name} (${chat.rooms.membersText(room)})`;
     roomReply(context, "join", room, text);
-    if (!joined.already) chat.history.replay(context.session, user, room.name);
+    if (!joined.already) chat.history.replay(context.session, user, room);
   },
 };
 
