@@ -226,6 +226,8 @@ export class ClientMachine {
   /** The user's own room lines shown (`room\ntext`), so that a replay does not show them again. */
   readonly #ownShown: string[] = [];
   #effects: Effect[] = [];
+  /** `history` and `search` commands the user sent whose answers have not all come yet. */
+  #historyAsked = 0;
   /** Connections made so far (a second one is a reconnect). */
   #connections = 0;
   #asking: Asking | undefined;
@@ -596,6 +598,8 @@ export class ClientMachine {
     if (item.newPassword !== undefined) this.#state.passwordChangeSent(item.newPassword);
     if (item.logout) this.#quitting ??= 0;
     if (item.chat !== undefined) this.#showOwn(item.chat);
+    // The user asked for history: what comes back is shown whole, lines seen before included.
+    if (/^\/?(history|search)\b/i.test(item.line)) this.#historyAsked++;
     this.#send(item.line);
   }
 
@@ -778,6 +782,7 @@ export class ClientMachine {
     this.#link = undefined;
     this.#emit({ type: "disconnect" });
     this.#state.disconnected();
+    this.#historyAsked = 0; // their answers will not come
     this.#throttled = 0;
     if (this.#quitting !== undefined) {
       this.#exit(this.#quitting);
@@ -850,9 +855,15 @@ export class ClientMachine {
       return;
     }
     const me = this.#state.credentials?.user;
-    // A line shown already (held for a resume and also in history, or replayed on a re-join).
-    if (!this.#seen.accept(event, me)) return;
-    if (this.#isOwnReplay(event, me)) return;
+    // A line shown already (held for a resume and also in history, or replayed on a re-join) is
+    // not shown again — unless the user asked for history: a `history` or `search` shows all it
+    // finds.
+    const fresh = this.#seen.accept(event, me);
+    if (this.#historyAsked > 0) {
+      if (event.type === "reply" || event.type === "error") {
+        if (event.command === "history" || event.command === "search") this.#historyAsked--;
+      }
+    } else if (!fresh || this.#isOwnReplay(event, me)) return;
     const change = this.#state.observe(event);
     this.#people.observe(event);
     // Answers come in the order of the lines sent: the first ones answer the client's own.

@@ -255,3 +255,14 @@ Deno.test("Ctrl-C logs out and exits 130; logout exits 0 when the server closes"
   assert.deepEqual(sent(other.type("logout\r")), ["logout"]);
   assert.deepEqual(other.handle({ type: "disconnected" }).at(-1), { type: "exit", code: 0 });
 });
+
+Deno.test("lines the user asks for with history or search are shown even when seen before", () => {
+  const client = new Harness().loggedIn();
+  const line = { type: "message", from: "bob", room: "lobby", text: "seen once", id: "b1" };
+  assert.match(shown(client.server(line)), /seen once/);
+  client.type("history lobby\r");
+  const again = client.server({ ...line, history: true });
+  assert.match(shown(again), /seen once/, "asked for, so shown again");
+  client.server({ type: "reply", command: "history", text: "1 line of lobby" });
+  assert.doesNotMatch(shown(client.server({ ...line, history: true })), /seen once/, "a replay");
+});

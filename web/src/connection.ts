@@ -27,6 +27,9 @@ import {
 } from "../../lib/shared/reconnect.ts";
 import { SeenLines } from "../../lib/shared/seen_lines.ts";
 
+/** What the page's own `history … after …` lines are restored as (their errors are quiet). */
+const GAP = "history-gap";
+
 /** The most lines kept while offline, as in the terminal client. */
 export const MAX_QUEUED = 100;
 
@@ -137,6 +140,8 @@ export class Connection {
   readonly #backoff: Backoff;
   /** Lines shown (by id) and the newest per room and conversation, to fill a reconnect's gap. */
   readonly #seen = new SeenLines();
+  /** Whether this reconnect's gap has been asked for. */
+  #gapAsked = false;
   readonly #now: () => number;
   #phase: Phase = "connecting";
   #online: boolean;
@@ -333,6 +338,7 @@ export class Connection {
       return [{ type: "status" }];
     }
     this.#phase = "restoring";
+    this.#gapAsked = false;
     this.#wantedCurrent = this.session.current;
     const effects: Effect[] = [{ type: "status" }];
     for (const line of replay) {
@@ -385,8 +391,17 @@ export class Connection {
   }
 
   #event(event: WireEvent): Effect[] {
-    // A line shown already (on a re-join's replay and in the gap's history, say) is not shown again.
-    if (!this.#seen.accept(event, this.session.credentials?.user)) return [];
+    // A line shown already (on a re-join's replay and in the gap's history, say) is not shown
+    // again, nor after a reconnect one's own replayed lines (the page showed them as typed) — unless the
+    // user asked for history: a `history` or `search` shows all it finds.
+    const me = this.session.credentials?.user;
+    const fresh = this.#seen.accept(event, me);
+    const own = event.type === "message" && event.history === true &&
+      event.from.toLowerCase() === me?.toLowerCase();
+    const asked = this.#pending.some((p) =>
+      !p.internal && (p.command === "history" || p.command === "search")
+    );
+    if (!asked && (!fresh || (own && this.#phase === "restoring"))) return [];
     const change = this.session.observe(event);
     if (event.type === "notice" && event.kind === "shutdown") this.#shutdownText = event.text;
     let entry: Pending | undefined;
@@ -486,11 +501,14 @@ export class Connection {
       }
     }
     if (!this.#pending.some((p) => p.restore !== undefined)) {
-      // Back in every room: ask for what was said meanwhile (each line shown once, by id).
-      for (const query of this.#seen.gapQueries(this.session.rooms)) {
-        effects.push(...this.#send(query, { command: "history", internal: true }));
+      // Back in every room: ask for what was said meanwhile (each line shown once, by id), and
+      // be ready once that has come too.
+      const gap = this.#gapAsked ? [] : this.#seen.gapQueries(this.session.rooms);
+      this.#gapAsked = true;
+      for (const query of gap) {
+        effects.push(...this.#send(query, { command: "history", internal: true, restore: GAP }));
       }
-      return this.#ready(effects, true);
+      if (gap.length === 0) return this.#ready(effects, true);
     }
     return effects;
   }
