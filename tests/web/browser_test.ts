@@ -168,6 +168,10 @@ browserTest(
     await typeLine(b.page, "after the block");
     await typeLine(b.page, "/who");
     await lineWith(b.page, "users online").waitFor();
+    // The server's list keeps its line breaks: one user a line, no control marks.
+    const who = await lineWith(b.page, "users online").innerText();
+    assert.match(who, /users online:\n {2}\S+ .*\n {2}\S+ /);
+    assert.doesNotMatch(who, /\u240a/);
     await using probe = await LineClient.connect(t.port);
     await probe.send("login carol pw-carol");
     // Lines are handled in order: once alice has had time to get a later line, bob's would be there.

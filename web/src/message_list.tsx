@@ -14,19 +14,26 @@ import { condense, summarise } from "./condense.ts";
 import { linkify, visibleText } from "./links.ts";
 import type { Conversation, Line } from "./model.ts";
 
-/** A message's text with its links. */
-export function MessageText({ text }: { text: string }) {
+/**
+ * A message's text with its links. The server's own replies (`multiline`: a `who` list, `help`)
+ * keep their line breaks; anyone else's text is one line, its controls made visible.
+ */
+export function MessageText({ text, multiline = false }: { text: string; multiline?: boolean }) {
+  const lines = multiline ? text.split("\n") : [text];
   return (
     <span class="text">
-      {linkify(visibleText(text)).map((piece, i) =>
-        "href" in piece
-          ? (
-            <a key={i} href={piece.href} target="_blank" rel="noopener noreferrer">
-              {piece.text}
-            </a>
-          )
-          : piece.text
-      )}
+      {lines.flatMap((part, n) => [
+        ...(n > 0 ? ["\n"] : []),
+        ...linkify(visibleText(part)).map((piece, i) =>
+          "href" in piece
+            ? (
+              <a key={`${n}.${i}`} href={piece.href} target="_blank" rel="noopener noreferrer">
+                {piece.text}
+              </a>
+            )
+            : piece.text
+        ),
+      ])}
     </span>
   );
 }
@@ -72,7 +79,7 @@ function LineView(
         )}
       {label(line) && <span class="label">{label(line)}</span>}{" "}
       <time dateTime={line.time.toISOString()}>{clockTime(line.time)}</time>{" "}
-      <MessageText text={line.text} />
+      <MessageText text={line.text} multiline={line.from === "*"} />
       {line.queued && <span class="label">(waiting to be sent)</span>}
     </li>
   );
