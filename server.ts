@@ -80,7 +80,14 @@ export async function startServer(
   const chat = new Chat({ config, accounts, store, log });
   // Before anyone can log in: finish renames a crash interrupted; read the word filter.
   await chat.renames.recover();
-  await chat.moderation.reloadFilter();
+  try {
+    await chat.moderation.reloadFilter(true);
+  } catch (error) {
+    for (const transport of transports) transport.close();
+    await chat.shutdown();
+    store.close();
+    throw error;
+  }
   // Changes by `deno task accounts` are picked up without a signal, within a few seconds.
   const accountsChanged = (changed: boolean) => changed && chat.accountsReloaded(accounts);
   const poll = config.accountsPoll > 0

@@ -88,8 +88,12 @@ export class Moderation {
     for (const mute of store.mutes()) this.#rememberMute(mute);
   }
 
-  /** Reads the `--filter` file (at start and on SIGHUP); a failure keeps the old filter. */
-  async reloadFilter(): Promise<void> {
+  /**
+   * Reads the `--filter` file (at start and on SIGHUP). At start (`strict`) a file that cannot be
+   * read stops the server: it was asked for, and running without it would let through what it
+   * should stop. On SIGHUP a failure keeps the old filter.
+   */
+  async reloadFilter(strict = false): Promise<void> {
     if (this.config.filter === null) return;
     try {
       this.#filter = await ContentFilter.load(this.config.filter, (msg) => this.log(msg));
@@ -98,6 +102,11 @@ export class Moderation {
         patterns: this.#filter.patterns.length,
       });
     } catch (error) {
+      if (strict) {
+        throw new Error(
+          `cannot read the --filter file ${this.config.filter}: ${(error as Error).message}`,
+        );
+      }
       this.log("filter not loaded; the old one stays", { error: String(error) });
     }
   }

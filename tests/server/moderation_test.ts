@@ -6,7 +6,9 @@
 import assert from "node:assert/strict";
 import { LineClient } from "../helpers/line_client.ts";
 import { ok } from "../helpers/replies.ts";
-import { startTestServer, type TestServer } from "../helpers/server.ts";
+import { silentLogger } from "../../lib/server/log.ts";
+import { startServer } from "../../server.ts";
+import { startTestServer, testConfig, type TestServer } from "../helpers/server.ts";
 
 const USERS = { root: "r", alice: "a", bob: "b" };
 
@@ -314,4 +316,16 @@ Deno.test("a room mute ends with its room: a room opened later under the name is
   await bob.send("free to speak");
   const heard = await root.nextEvent((e) => e.type === "message");
   assert.equal(heard.text, "free to speak");
+});
+
+Deno.test("a --filter file that cannot be read stops the server at start, saying which", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "parley-filter-" });
+  try {
+    await assert.rejects(
+      startServer(testConfig(dir, { filter: `${dir}/nonexistent.txt` }), silentLogger),
+      /cannot read the --filter file .*nonexistent\.txt/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
