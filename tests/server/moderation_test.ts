@@ -329,3 +329,23 @@ Deno.test("a --filter file that cannot be read stops the server at start, saying
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a mistyped room in mute is refused, not made a server-wide mute; quoted rooms work", async () => {
+  await using t = await startTestServer(USERS);
+  await withAdmin(t);
+  await using root = await LineClient.json(t.port, "root", "r");
+  await using bob = await LineClient.json(t.port, "bob", "b");
+  await root.command("start secret plans");
+  await bob.command("join secret plans");
+  for (const line of ["mute bob nosuchroom 1h", "mute bob #99", "unmute bob nosuchroom"]) {
+    assert.equal((await root.command(line)).code, "NO_SUCH_ROOM", line);
+  }
+  await bob.send("still free");
+  assert.equal((await root.nextEvent((e) => e.type === "message")).text, "still free");
+  const muted = await root.command('mute bob "secret plans" 1h too loud');
+  assert.match(String(muted.text), /in secret plans .*\(too loud\)/);
+  assert.equal((await bob.command("say #2 hello?")).code, "MUTED");
+  await ok(root, 'unmute bob "secret plans"');
+  await bob.send("free again");
+  assert.equal((await root.nextEvent((e) => e.type === "message")).text, "free again");
+});

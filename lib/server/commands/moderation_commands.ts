@@ -166,11 +166,21 @@ const unban: Command = {
 };
 
 /** Reads `mute`'s and `unmute`'s optional room: a `#number`, or the name of an open room. */
-function roomWord(context: UserContext, words: string[]): { room: Room | null; rest: string[] } {
+function roomWord(
+  context: UserContext,
+  words: string[],
+): { room: Room | null; rest: string[] } | CommandError {
   const first = words[0];
-  if (first !== undefined && !looksLikeDuration(first)) {
-    const room = context.chat.rooms.find(first);
-    if (!isError(room)) return { room, rest: words.slice(1) };
+  if (first === undefined || first.startsWith("--") || looksLikeDuration(first)) {
+    return { room: null, rest: words };
+  }
+  const room = context.chat.rooms.find(first);
+  if (!isError(room)) return { room, rest: words.slice(1) };
+  // A mistyped room must not turn into a server-wide, permanent mute: a `#` word, or a word
+  // followed by a duration, was meant as a room.
+  const second = words[1];
+  if (first.startsWith("#") || (second !== undefined && looksLikeDuration(second))) {
+    return fail("NO_SUCH_ROOM", `no such room: ${first.slice(0, 64)}`);
   }
   return { room: null, rest: words };
 }
@@ -198,7 +208,9 @@ const mute: Command = {
   access: "user",
   run(context, [name, ...rest]) {
     const { chat, session, user } = context;
-    const { room, rest: words } = roomWord(context, wordsOf(rest.join(" ")));
+    const found = roomWord(context, rest);
+    if (isError(found)) return found;
+    const { room, rest: words } = found;
     const where = muteRoom(context, room);
     if (isError(where)) return where;
     const parsed = actionWords(words, false);
@@ -232,7 +244,9 @@ const unmute: Command = {
   access: "user",
   run(context, [name, roomRef]) {
     const { chat, session, user } = context;
-    const { room, rest } = roomWord(context, wordsOf(roomRef));
+    const found = roomWord(context, roomRef === undefined ? [] : [roomRef]);
+    if (isError(found)) return found;
+    const { room, rest } = found;
     if (rest.length) return fail("NO_SUCH_ROOM", `no such room: ${rest[0]!.slice(0, 64)}`);
     const where = muteRoom(context, room);
     if (isError(where)) return where;
