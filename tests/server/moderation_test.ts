@@ -205,6 +205,7 @@ Deno.test("reports carry the lines the reporter saw and notify administrators", 
   assert.equal((await alice.command("report bob")).code, "BAD_FORMAT");
   await ok(root, `report close ${report!.id}`);
   assert.equal((await root.command(`report close ${report!.id}`)).code, "BAD_FORMAT");
+  assert.match(String((await root.command("report close x")).text), /report close <number>/);
   assert.deepEqual((await root.command("reports")).data, []);
 });
 

@@ -274,6 +274,15 @@ const report: Command = {
       return;
     }
     const made = chat.moderation.report(user, name!, reason!);
+    if (isError(made) && made.code === "NO_SUCH_USER" && name === "close") {
+      // No user called "close": an administrator meant to close a report.
+      if (chat.directory.isAdmin(user.name)) {
+        return fail(
+          "BAD_FORMAT",
+          "report close <number>: the number from reports, e.g. report close 3",
+        );
+      }
+    }
     if (isError(made)) return made;
     for (const admin of chat.directory.adminsOnline()) {
       admin.session?.notice(
