@@ -40,10 +40,12 @@ export function RegisterPanel(
         spellcheck={false}
         required
         maxLength={32}
-        pattern="[A-Za-z0-9_\-]{1,32}"
+        pattern="[A-Za-z][A-Za-z0-9_\-]{0,31}"
         aria-describedby="register-rules"
       />
-      <span id="register-rules" class="hint">1–32 letters, digits, _ or -</span>
+      <span id="register-rules" class="hint">
+        a letter, then up to 31 letters, digits, _ or -
+      </span>
       <label for="register-password">Password</label>
       <input
         id="register-password"
