@@ -219,6 +219,8 @@ export function senderLabel(event: ServerEvent | WireEvent): string {
     case "message":
       return `${event.from}@${event.room}`;
     case "private":
+      // A conversation's history holds both sides: say whom each line went to.
+      if (event.history === true) return `${event.from} (to ${event.to})`;
       return `${event.from} (${event.offline ? "offline" : "private"})`;
     case "broadcast":
       return `${event.from} (broadcast)`;

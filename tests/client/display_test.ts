@@ -52,6 +52,13 @@ Deno.test("private, offline and broadcast messages are marked as such", () => {
   ]);
 });
 
+Deno.test("a private conversation's history says whom each line went to, own lines too", () => {
+  const replayed = (from: string, to: string) =>
+    formatEvent(event({ type: "private", from, to, text: "x", history: true }))[0]!;
+  assert.match(replayed("me", "bob"), /^me \(to bob\) /);
+  assert.match(replayed("bob", "me"), /^bob \(to me\) /);
+});
+
 Deno.test("notices and replies come from *, errors are marked", () => {
   assert.deepEqual(
     formatEvent(event({ type: "notice", kind: "enter", text: "bob entered lobby" })),
