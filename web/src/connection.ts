@@ -573,7 +573,8 @@ export function closeReason(
   online: boolean,
 ): string {
   if (!online) return "this device is offline";
-  if (shutdownText !== undefined) return `the server shut down (${shutdownText})`;
+  // The server says why in a sentence of its own ("the server is shutting down").
+  if (shutdownText !== undefined) return shutdownText || "the server shut down";
   if (!opened) return "the server is not reachable (it may be down, or the address is wrong)";
   switch (code) {
     case 1013:
