@@ -298,7 +298,10 @@ export class Session implements QueueOwner {
         if (wait > 0) {
           if (!this.#toldToSlowDown) {
             this.#toldToSlowDown = true;
-            this.options.onThrottled(this, this.#pending.length);
+            // Counted once the rest of this read's lines are queued, so a paste reads as its size.
+            queueMicrotask(() => {
+              if (!this.closed) this.options.onThrottled(this, this.#pending?.length ?? 0);
+            });
           }
           // Fake lag: the line waits its turn; nothing is dropped.
           await new Promise<void>((resolve) => {
