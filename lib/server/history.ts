@@ -149,7 +149,7 @@ export class History {
       room: roomName,
       text: `end of history: ${lines.length} earlier line${
         lines.length === 1 ? "" : "s"
-      } of ${roomName}`,
+      } of ${roomName}${olderHint(roomName, lines)}`,
       time: new Date(),
     });
   }
@@ -164,7 +164,7 @@ export class History {
     targetRef: string,
     range: { kind: Range["kind"]; id?: string },
     count: number,
-  ): { target: string; count: number } | CommandError {
+  ): { target: string; count: number; older: string } | CommandError {
     if (this.store === null) {
       return fail("FORBIDDEN", "this server keeps no history (--history off)");
     }
@@ -187,7 +187,7 @@ export class History {
       (l) => !user.blocks(l.sender.toLowerCase()),
     );
     this.#send(session, lines);
-    return { target: target.name, count: lines.length };
+    return { target: target.name, count: lines.length, older: olderHint(target.name, lines) };
   }
 
   /** `search <words>`: lines the user may read whose text has all the words, newest first. */
@@ -271,6 +271,17 @@ export class History {
   #send(session: Session, lines: StoredLine[]): void {
     for (const line of lines) session.send(new EncodedEvent(eventOf(line)));
   }
+}
+
+/**
+ * ` (older: history <target> before <id>)` after a page of lines, or nothing: the text
+ * presentation shows no ids, so this is how a telnet user pages back.
+ */
+function olderHint(target: string, lines: StoredLine[]): string {
+  const first = lines[0];
+  if (first === undefined) return "";
+  const word = /\s/.test(target) ? `"${target}"` : target;
+  return ` (older: history ${word} before ${idOf(first.seq)})`;
 }
 
 /** A kept line as the event it was, marked as history. */

@@ -281,3 +281,25 @@ Deno.test("a room opened again under a closed room's name has none of its histor
     ["a new line"],
   );
 });
+
+Deno.test("a telnet user, who sees no ids, pages back with the command each page ends with", async () => {
+  await using t = await startTestServer(USERS, { joinReplay: 2 });
+  await using alice = await LineClient.json(t.port, "alice", "a");
+  await using bob = await LineClient.json(t.port, "bob", "b");
+  await alice.command("start big topic");
+  await bob.command("join big topic");
+  await say(alice, bob, ["one", "two", "three", "four", "five"]);
+  await using carol = await LineClient.connect(t.port);
+  await carol.send("login carol c");
+  await carol.expect("welcome, carol");
+  await carol.send("join big topic");
+  const marker = await carol.expect("end of history");
+  const next = /\(older: (history "big topic" before \w+)\)/.exec(marker)?.[1];
+  assert.ok(next, marker);
+  await carol.send(`${next} 2`);
+  const page = await carol.expect("2 lines of big topic");
+  assert.ok(carol.lines.some((line) => / \d\d:\d\d:\d\d two$/.test(line)), "the page before");
+  await carol.send(/\(older: (history .*)\)/.exec(page)![1]!);
+  assert.match(await carol.expect("1 line of big topic"), /older: history "big topic" before/);
+  assert.ok(carol.lines.some((line) => / \d\d:\d\d:\d\d one$/.test(line)));
+});

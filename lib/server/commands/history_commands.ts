@@ -47,7 +47,7 @@ const history: Command = {
     session.reply(
       "history",
       `${read.count} line${read.count === 1 ? "" : "s"} of ${read.target}` +
-        (read.count === 0 ? ": nothing there" : ""),
+        (read.count === 0 ? ": nothing there" : read.older),
       { target: read.target, count: read.count },
     );
   },
