@@ -107,6 +107,15 @@ Deno.test("block twice and join twice say already; status of yourself shows this
   assert.doesNotMatch(String(status.text), /last login/);
   const help = await alice.command("help");
   assert.match(String(help.text), /logout .*\(also: quit, exit\)/);
+  // Every summary starts in one column: a long usage takes a line of its own.
+  const lines = String(help.text).split("\n");
+  const specs = help.data as { summary: string }[];
+  const columns = specs.map(({ summary }) => {
+    const line = lines.find((l) => l.includes(summary))!;
+    return line.indexOf(summary);
+  });
+  assert.ok(specs.length > 30);
+  assert.deepEqual([...new Set(columns)], [31], String(help.text));
 });
 
 Deno.test("a --users path in a folder that does not exist stops the server with a clear error", async () => {

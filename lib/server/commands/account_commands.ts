@@ -193,6 +193,9 @@ const mode: Command = {
   },
 };
 
+/** The width of `help`'s usage column. */
+const HELP_USAGE_WIDTH = 28;
+
 const help: Command = {
   name: "help",
   usage: "[command]",
@@ -216,10 +219,15 @@ const help: Command = {
       }]);
       return;
     }
-    const lines = specs.map((spec) =>
-      `  ${table.usageOf(spec).padEnd(28)} ${spec.summary}` +
-      (spec.aliases?.length ? ` (also: ${spec.aliases.join(", ")})` : "")
-    );
+    const lines = specs.flatMap((spec) => {
+      const usage = table.usageOf(spec);
+      const summary = spec.summary +
+        (spec.aliases?.length ? ` (also: ${spec.aliases.join(", ")})` : "");
+      // A usage wider than the column gets its own line, so the summaries stay in one column.
+      return usage.length > HELP_USAGE_WIDTH
+        ? [`  ${usage}`, `  ${"".padEnd(HELP_USAGE_WIDTH)} ${summary}`]
+        : [`  ${usage.padEnd(HELP_USAGE_WIDTH)} ${summary}`];
+    });
     session.reply(
       "help",
       ["commands (a line that is no command speaks in your current room):", ...lines].join("\n"),
