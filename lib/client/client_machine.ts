@@ -32,7 +32,7 @@ import { KeyDecoder } from "./key_decoder.ts";
 import { CLEAR_LINE, type EditorEvent, LineEditor } from "./line_editor.ts";
 import { LineReader } from "../shared/line_reader.ts";
 import { PasswordReader } from "./password_reader.ts";
-import { parseWireEvent, type WireEvent } from "../shared/protocol.ts";
+import { parseWireEvent, quoteArgument, type WireEvent } from "../shared/protocol.ts";
 import {
   Backoff,
   type BackoffOptions,
@@ -73,6 +73,9 @@ export const PASTE_CONFIRM_LINES = 5;
 
 /** The longest line accepted from the server (a guard against a runaway peer). */
 const MAX_SERVER_LINE = 1 << 20;
+
+/** One decoder for every line: a non-streaming `decode` keeps no state between calls. */
+const decoder = new TextDecoder();
 
 /** The timers the machine sets, by name: setting one again replaces it. */
 export type TimerName = "reconnect" | "logout" | "countdown" | "throttle";
@@ -351,7 +354,7 @@ export class ClientMachine {
   #onInput(data: Uint8Array): void {
     if (!this.#term.interactive) {
       for (const item of this.#stdinLines.push(data)) {
-        if ("line" in item) this.#onLine(new TextDecoder().decode(item.line));
+        if ("line" in item) this.#onLine(decoder.decode(item.line));
         if (this.#exited) return;
       }
       return;
@@ -632,7 +635,7 @@ export class ClientMachine {
     if (!target) return;
     this.#windows.select(target);
     if (target.kind === "room" && target.name !== this.#state.current) {
-      this.#submit({ line: `switch ${/\s/.test(target.name) ? `"${target.name}"` : target.name}` });
+      this.#submit({ line: `switch ${quoteArgument(target.name)}` });
     }
     this.#updatePrompt();
   }
@@ -840,7 +843,7 @@ export class ClientMachine {
         this.#local("ignored an overlong line from the server", true);
         continue;
       }
-      const text = new TextDecoder().decode(item.line);
+      const text = decoder.decode(item.line);
       if (text === "") continue;
       this.#onServerLine(link, text);
       if (this.#link !== link || this.#exited) return;

@@ -7,6 +7,8 @@
  * @module
  */
 
+import { quoteArgument } from "../shared/protocol.ts";
+
 /** What names there are to complete to. */
 export interface CompletionSources {
   /** Command names and aliases the server knows. */
@@ -30,23 +32,6 @@ const ROOM_COMMANDS = new Set([
   "history",
   "close",
 ]);
-/** The commands whose first argument is a user. */
-const USER_COMMANDS = new Set([
-  "tell",
-  "msg",
-  "message",
-  "status",
-  "ping",
-  "block",
-  "unblock",
-  "kick",
-  "mute",
-  "unmute",
-  "ban",
-  "unban",
-  "report",
-]);
-
 /** The word the cursor ends: where it starts, and its text. */
 export function wordBefore(line: string, cursor: number): { start: number; word: string } {
   const before = line.slice(0, cursor);
@@ -85,12 +70,9 @@ export function completionsFor(line: string, cursor: number, sources: Completion
   const firstArgument = !/\s/.test(before);
   if (firstArgument && ROOM_COMMANDS.has(command)) {
     // A room's name with spaces is quoted, as the server reads it.
-    const quoted = rooms.map((room) => /\s/.test(room) ? `"${room}"` : room);
-    return unique([...quoted, ...users].map((name) => `${name} `));
+    return unique([...rooms.map(quoteArgument), ...users].map((name) => `${name} `));
   }
-  if (firstArgument && USER_COMMANDS.has(command)) {
-    return unique([...users, ...rooms].map((name) => `${name} `));
-  }
+  // After a user command, and everywhere else: users first, then rooms.
   return unique([...users, ...rooms].map((name) => `${name} `));
 }
 

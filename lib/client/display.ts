@@ -14,6 +14,7 @@ import {
   bodyOf,
   clockTime,
   dateTime,
+  sameDay,
   senderLabel,
   SERVER_NAME,
   type WireEvent,
@@ -114,8 +115,7 @@ function localDateTime(iso: unknown): string {
 }
 
 function isToday(iso: unknown): boolean {
-  const time = new Date(typeof iso === "string" ? iso : NaN);
-  return dateTime(time).slice(0, 10) === dateTime(new Date()).slice(0, 10);
+  return sameDay(new Date(typeof iso === "string" ? iso : NaN), new Date());
 }
 
 /**

@@ -187,7 +187,7 @@ export function dateTime(time: Date): string {
 }
 
 /** Whether two times fall on the same local day. */
-function sameDay(a: Date, b: Date): boolean {
+export function sameDay(a: Date, b: Date): boolean {
   return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() &&
     a.getDate() === b.getDate();
 }
@@ -348,3 +348,17 @@ export function isValidUserName(name: string): boolean {
 
 /** The longest room name (a `start` topic), in characters. */
 export const MAX_ROOM_NAME = 64;
+
+/**
+ * A room name (or other argument) as a command line needs it: quoted when it has whitespace, as
+ * the server reads a multi-word argument.
+ *
+ * @example
+ * ```ts
+ * quoteArgument("lobby"); // "lobby"
+ * quoteArgument("night owls"); // "\"night owls\""
+ * ```
+ */
+export function quoteArgument(word: string): string {
+  return /\s/.test(word) ? `"${word}"` : word;
+}

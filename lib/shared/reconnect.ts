@@ -120,7 +120,7 @@ export function loginData(data: unknown): LoginData | undefined {
 }
 
 /** The commands whose reply data `{room, rooms, current}` are one's own rooms. */
-const ROOM_COMMANDS: ReadonlySet<string> = new Set([
+export const ROOM_COMMANDS: ReadonlySet<string> = new Set([
   "join",
   "enter",
   "create",

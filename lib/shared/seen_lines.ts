@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { WireEvent } from "./protocol.ts";
+import { quoteArgument, type WireEvent } from "./protocol.ts";
 
 /** How many ids are remembered to spot a line shown twice. */
 const REMEMBERED = 5000;
@@ -57,8 +57,7 @@ export class SeenLines {
     for (const [key, { target, id }] of this.#newest) {
       if (key.startsWith("#")) {
         if (!inRoom.has(key.slice(1))) continue;
-        const room = target.slice(1);
-        queries.push(`history ${/\s/.test(room) ? `"${room}"` : room} after ${id}`);
+        queries.push(`history ${quoteArgument(target.slice(1))} after ${id}`);
       } else queries.push(`history ${target} after ${id}`);
     }
     return queries;
