@@ -59,17 +59,18 @@ export class Messaging {
     if (this.directory.blocks(account.name, from.key)) {
       return fail("BLOCKED", `${account.name} is not accepting messages from you`);
     }
+    const outgoing: PrivateEvent = {
+      type: "private",
+      from: from.name,
+      to: account.name,
+      text,
+      time: now,
+    };
     const target = this.directory.present(account.name);
     // A user in the grace period after a lost connection gets it in the mailbox: lines held for
     // a resume are gone if they never come back, the mailbox is durable (and shown on resume).
     if (target?.online) {
-      const event = this.keep<PrivateEvent>({
-        type: "private",
-        from: from.name,
-        to: account.name,
-        text,
-        time: now,
-      });
+      const event = this.keep(outgoing);
       target.deliver(new EncodedEvent(event), this.config.sendq);
       return { to: account.name, text, offline: false, id: event.id };
     }
@@ -77,13 +78,7 @@ export class Messaging {
       return fail("USER_OFFLINE", `${account.name} is not online and their mailbox is full`);
     }
     // Kept with its history id, so a client that also reads the conversation shows it once.
-    const kept = this.keep<PrivateEvent>({
-      type: "private",
-      from: from.name,
-      to: account.name,
-      text,
-      time: now,
-    });
+    const kept = this.keep(outgoing);
     this.directory.store.addOffline(account.name, from.name, text, now, undefined, kept.id);
     return { to: account.name, text, offline: true, id: kept.id };
   }

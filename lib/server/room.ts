@@ -110,17 +110,16 @@ export class Room {
     except?: User,
     senderKey?: string,
     full?: (queue: SendQueue) => void,
-  ): number {
-    let delivered = 0;
+  ): void {
     for (const member of this.members) {
       if (member === except) continue;
       if (senderKey !== undefined && member.blocks(senderKey)) continue;
       member.deliver(event, holdLimit);
-      delivered++;
       // A reader whose queue this filled past its limit: the sender waits for it (flow control).
-      const queue = member.session?.queue;
-      if (full && queue?.overLimit) full(queue);
+      if (full !== undefined) {
+        const queue = member.session?.queue;
+        if (queue?.overLimit) full(queue);
+      }
     }
-    return delivered;
   }
 }
