@@ -560,7 +560,7 @@ export class Accounts {
       read: true,
       append: true,
       create: true,
-      mode: 0o600,
+      mode: SECRET_FILE_MODE,
     });
     const { size } = await file.stat();
     let text = `${line}\n`;
@@ -582,7 +582,7 @@ export class Accounts {
       return formatLine(entry);
     });
     const text = rendered.length === 0 ? "" : `${rendered.join("\n")}\n`;
-    let mode = 0o600;
+    let mode: number = SECRET_FILE_MODE;
     try {
       mode = (await Deno.stat(this.#path)).mode ?? mode;
     } catch (error) {

@@ -8,11 +8,6 @@
 import { isIP } from "node:net";
 import { parseArgs } from "node:util";
 
-/** Whether `text` is an IPv4 or IPv6 address. */
-function isIpAddress(text: string): boolean {
-  return isIP(text) !== 0;
-}
-
 /** Every setting of the server. */
 export interface ServerConfig {
   host: string;
@@ -391,6 +386,20 @@ const HELP_SECTIONS: [string, string[]][] = [
   ["", ["help"]],
 ];
 
+const ON_OFF = ["on", "off"] as const;
+
+/** A flag's value when it is one of `choices`, undefined when not given, else the error. */
+function oneOf<T extends string>(
+  values: Record<string, string | boolean | undefined>,
+  name: string,
+  choices: readonly T[],
+): T | undefined | { ok: false; error: string } {
+  const raw = values[name];
+  if (typeof raw !== "string") return undefined;
+  return choices.find((choice) => choice === raw) ??
+    { ok: false, error: `--${name} takes ${choices.join(" or ")}, not "${raw}"` };
+}
+
 /**
  * Reads the server's command line.
  *
@@ -441,13 +450,9 @@ export function parseServerArgs(args: string[]): ConfigResult {
   if (typeof values.users === "string") config.usersFile = values.users;
   if (typeof values.data === "string") config.dataDir = values.data;
   config.quiet = values.quiet === true;
-  if (typeof values.io === "string") {
-    const io = IO_MODES.find((mode) => mode === values.io);
-    if (io === undefined) {
-      return { ok: false, error: `--io takes ${IO_MODES.join(" or ")}, not "${values.io}"` };
-    }
-    config.io = io;
-  }
+  const io = oneOf(values, "io", IO_MODES);
+  if (typeof io === "object") return io;
+  if (io) config.io = io;
   for (const [name, flag] of Object.entries(NUMBER_FLAGS)) {
     const raw = values[name];
     if (typeof raw !== "string") continue;
@@ -469,33 +474,23 @@ export function parseServerArgs(args: string[]): ConfigResult {
     else return { ok: false, error: `--http-port takes a port number or off, not "${http}"` };
   }
   if (typeof values["web-root"] === "string") config.webRoot = values["web-root"];
-  if (typeof values.history === "string") {
-    if (values.history !== "on" && values.history !== "off") {
-      return { ok: false, error: `--history takes on or off, not "${values.history}"` };
-    }
-    config.history = values.history === "on";
-  }
-  if (typeof values.transcripts === "string") {
-    if (values.transcripts !== "on" && values.transcripts !== "off") {
-      return { ok: false, error: `--transcripts takes on or off, not "${values.transcripts}"` };
-    }
-    config.transcripts = values.transcripts === "on";
-  }
+  const history = oneOf(values, "history", ON_OFF);
+  if (typeof history === "object") return history;
+  if (history) config.history = history === "on";
+  const transcripts = oneOf(values, "transcripts", ON_OFF);
+  if (typeof transcripts === "object") return transcripts;
+  if (transcripts) config.transcripts = transcripts === "on";
   if (typeof values.logs === "string") config.logsDir = values.logs;
   if (typeof values.filter === "string") config.filter = values.filter;
-  const filterMode = values["filter-mode"];
-  if (typeof filterMode === "string") {
-    if (filterMode !== "refuse" && filterMode !== "mask") {
-      return { ok: false, error: `--filter-mode takes refuse or mask, not "${filterMode}"` };
-    }
-    config.filterMode = filterMode;
-  }
+  const filterMode = oneOf(values, "filter-mode", ["refuse", "mask"] as const);
+  if (typeof filterMode === "object") return filterMode;
+  if (filterMode) config.filterMode = filterMode;
   const list = (value: unknown) =>
     typeof value === "string" ? value.split(",").map((item) => item.trim()).filter(Boolean) : [];
   config.wsOrigins = list(values["ws-origins"]);
   config.trustedProxies = list(values["trusted-proxy"]);
   for (const proxy of config.trustedProxies) {
-    if (!isIpAddress(proxy)) {
+    if (isIP(proxy) === 0) {
       return { ok: false, error: `--trusted-proxy takes IP addresses, not "${proxy}"` };
     }
   }

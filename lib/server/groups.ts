@@ -14,13 +14,10 @@ import { type CommandError, fail, isError } from "./command_table.ts";
 import type { ServerConfig } from "./config.ts";
 import type { Directory } from "./directory.ts";
 import type { Group, GroupStore } from "./group_store.ts";
-import { EncodedEvent } from "../shared/protocol.ts";
+import { EncodedEvent, NEW_USER_NAME_PATTERN } from "../shared/protocol.ts";
 import { sanitizeText } from "../shared/sanitize.ts";
 import type { Screen } from "./speech.ts";
 import type { User } from "./user.ts";
-
-/** A group name: a letter, then up to 31 letters, digits, `_` or `-` (as user names). */
-const GROUP_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
 
 /** How a group is shown and named unambiguously: `owner/name`. */
 export function groupLabel(group: Group): string {
@@ -103,7 +100,8 @@ export class Groups {
 
   /** Makes a group owned by `owner` with these members (and the owner). */
   create(owner: User, name: string, members: string[], _now: Date): Group | CommandError {
-    if (!GROUP_NAME.test(name)) {
+    // A group name follows the rule for a new user name.
+    if (!NEW_USER_NAME_PATTERN.test(name)) {
       return fail(
         "BAD_FORMAT",
         "a group name starts with a letter, then up to 31 letters, digits, _ or -",

@@ -16,6 +16,7 @@ import {
   EncodedEvent,
   type MessageEvent,
   type PrivateEvent,
+  quoteArgument,
 } from "../shared/protocol.ts";
 import { sanitizeText } from "../shared/sanitize.ts";
 import type { Session } from "./session.ts";
@@ -23,6 +24,7 @@ import { HistoryStore, pairTarget, type Range, type StoredLine } from "./history
 import type { Accounts } from "./accounts.ts";
 import type { Room } from "./room.ts";
 import type { User } from "./user.ts";
+import { counted } from "./name_list.ts";
 
 /** How history finds a room a reader names (the room service's lookup). */
 export type FindRoom = (ref: string) => Room | CommandError;
@@ -147,9 +149,9 @@ export class History {
       type: "notice",
       kind: "history",
       room: roomName,
-      text: `end of history: ${lines.length} earlier line${
-        lines.length === 1 ? "" : "s"
-      } of ${roomName}${olderHint(roomName, lines)}`,
+      text: `end of history: ${counted(lines.length, "earlier line")} of ${roomName}${
+        olderHint(roomName, lines)
+      }`,
       time: new Date(),
     });
   }
@@ -206,7 +208,7 @@ export class History {
     }
     const targets = [
       ...[...user.rooms].map((room) => room.historyKey),
-      ...this.#conversationsOf(user),
+      ...this.store.conversationsOf(user.key),
       "*",
     ];
     let lines: StoredLine[];
@@ -233,14 +235,6 @@ export class History {
   /** Writes what is waiting and closes the store (shutdown). */
   close(): void {
     this.store?.close();
-  }
-
-  /** The private conversations `user` has kept lines in (their targets). */
-  #conversationsOf(user: User): string[] {
-    const rows = this.store!.db.prepare(
-      "SELECT DISTINCT target FROM lines WHERE target LIKE ? OR target LIKE ?",
-    ).all(`@${user.key}|%`, `@%|${user.key}`) as { target: string }[];
-    return rows.map((row) => row.target);
   }
 
   #targetOf(event: KeptEvent): string {
@@ -280,8 +274,7 @@ export class History {
 function olderHint(target: string, lines: StoredLine[]): string {
   const first = lines[0];
   if (first === undefined) return "";
-  const word = /\s/.test(target) ? `"${target}"` : target;
-  return ` (older: history ${word} before ${idOf(first.seq)})`;
+  return ` (older: history ${quoteArgument(target)} before ${idOf(first.seq)})`;
 }
 
 /** A kept line as the event it was, marked as history. */

@@ -9,9 +9,9 @@
  * @module
  */
 
-import { DatabaseSync, type StatementSync } from "node:sqlite";
+import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { join } from "node:path";
-import { SECRET_FILE_MODE, tighten } from "./secret_files.ts";
+import { openSecretDatabase } from "./secret_files.ts";
 
 /** The history database's file name, in the data folder. */
 export const HISTORY_FILE = "history.db";
@@ -134,18 +134,9 @@ export class HistoryStore {
   ): HistoryStore {
     const path = join(dataDir, HISTORY_FILE);
     const warn = (msg: string) => (options.log ?? console.error)(`warning: ${msg}`);
-    for (const suffix of ["", "-wal", "-shm"]) tighten(path + suffix, SECRET_FILE_MODE, warn);
-    Deno.openSync(path, { create: true, write: true, mode: SECRET_FILE_MODE }).close();
-    const db = new DatabaseSync(path);
+    // Batches are the unit of loss anyway: a commit need not wait for the disk.
+    const { db } = openSecretDatabase(path, "NORMAL", SCHEMA_VERSION, warn);
     try {
-      db.exec("PRAGMA journal_mode = WAL");
-      // Batches are the unit of loss anyway: a commit need not wait for the disk.
-      db.exec("PRAGMA synchronous = NORMAL");
-      db.exec("PRAGMA busy_timeout = 5000");
-      const version = Number(db.prepare("PRAGMA user_version").get()?.user_version ?? 0);
-      if (version > SCHEMA_VERSION) {
-        throw new Error(`${path} was written by a newer parley (schema ${version})`);
-      }
       db.exec(`BEGIN; ${SCHEMA} PRAGMA user_version = ${SCHEMA_VERSION}; COMMIT;`);
     } catch (error) {
       db.close();
@@ -259,6 +250,14 @@ export class HistoryStore {
         retarget.run(pairTarget(sender, recipient), row.seq);
       }
     });
+  }
+
+  /** The targets of the private conversations a user (by key) has kept lines in. */
+  conversationsOf(userKey: string): string[] {
+    const rows = this.db.prepare(
+      "SELECT DISTINCT target FROM lines WHERE target LIKE ? OR target LIKE ?",
+    ).all(`@${userKey}|%`, `@%|${userKey}`) as { target: string }[];
+    return rows.map((row) => row.target);
   }
 
   /** The line with this sequence number, if it is kept. */

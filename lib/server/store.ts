@@ -12,10 +12,10 @@
  * @module
  */
 
-import { DatabaseSync, type StatementSync } from "node:sqlite";
+import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { join } from "node:path";
 import { isValidUserName } from "../shared/protocol.ts";
-import { SECRET_DIR_MODE, SECRET_FILE_MODE, tighten } from "./secret_files.ts";
+import { openSecretDatabase, SECRET_DIR_MODE, tighten } from "./secret_files.ts";
 import { GROUP_SCHEMA, GroupStore } from "./group_store.ts";
 import { MODERATION_SCHEMA, ModerationStore } from "./moderation_store.ts";
 import { RENAME_SCHEMA, RenameStore } from "./rename_store.ts";
@@ -171,21 +171,11 @@ export class Store {
     const log = options.log ?? ((msg: string) => console.error(msg));
     Deno.mkdirSync(dataDir, { recursive: true, mode: SECRET_DIR_MODE });
     const path = join(dataDir, STORE_FILE);
-    // Private messages live here: the folder and the files are the server's user's only (SQLite
-    // gives its -wal and -shm files the database file's mode).
+    // Private messages live here: the folder and the files are the server's user's only.
     const warn = (msg: string) => log(`warning: ${msg}`);
     tighten(dataDir, SECRET_DIR_MODE, warn);
-    for (const suffix of ["", "-wal", "-shm"]) tighten(path + suffix, SECRET_FILE_MODE, warn);
-    Deno.openSync(path, { create: true, write: true, mode: SECRET_FILE_MODE }).close();
-    const db = new DatabaseSync(path);
+    const { db, version } = openSecretDatabase(path, "FULL", SCHEMA_VERSION, warn);
     try {
-      db.exec("PRAGMA journal_mode = WAL");
-      db.exec("PRAGMA synchronous = FULL");
-      db.exec("PRAGMA busy_timeout = 5000");
-      const version = Number(db.prepare("PRAGMA user_version").get()?.user_version ?? 0);
-      if (version > SCHEMA_VERSION) {
-        throw new Error(`${path} was written by a newer parley (schema ${version})`);
-      }
       // Version 1 databases lack the delivered column; their messages count as not delivered.
       // Versions 1 and 2 lack the group column (their messages are private ones).
       const upgrade = (version === 1

@@ -15,6 +15,7 @@
 
 import { gzipSync } from "node:zlib";
 import { createHash } from "node:crypto";
+import { SECRET_DIR_MODE, SECRET_FILE_MODE } from "./secret_files.ts";
 
 /** The most a transcript line waits before it is written. */
 export const TRANSCRIPT_FLUSH_MS = 100;
@@ -92,8 +93,8 @@ export class Transcripts {
   constructor(readonly options: TranscriptOptions) {
     this.#now = options.now ?? (() => new Date());
     this.#log = options.log ?? console.error;
-    Deno.mkdirSync(`${options.dir}/rooms`, { recursive: true, mode: 0o700 });
-    Deno.mkdirSync(`${options.dir}/users`, { recursive: true, mode: 0o700 });
+    Deno.mkdirSync(`${options.dir}/rooms`, { recursive: true, mode: SECRET_DIR_MODE });
+    Deno.mkdirSync(`${options.dir}/users`, { recursive: true, mode: SECRET_DIR_MODE });
     this.#maintainTimer = setInterval(() => void this.maintain(), MAINTAIN_EVERY_MS);
     Deno.unrefTimer(this.#maintainTimer as unknown as number);
   }
@@ -151,7 +152,7 @@ export class Transcripts {
   async #writeRoom(dir: string, day: string, lines: string[]): Promise<void> {
     let current = this.#current.get(dir);
     if (current === undefined || current.day !== day) {
-      await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+      await Deno.mkdir(dir, { recursive: true, mode: SECRET_DIR_MODE });
       current = { day, part: await lastPart(dir, day) };
       this.#current.set(dir, current);
     }
@@ -178,7 +179,7 @@ export class Transcripts {
   async #append(path: string, text: string): Promise<void> {
     let open = this.#open.get(path);
     if (open === undefined) {
-      const file = await Deno.open(path, { append: true, create: true, mode: 0o600 });
+      const file = await Deno.open(path, { append: true, create: true, mode: SECRET_FILE_MODE });
       open = { file, size: (await file.stat()).size };
       this.#open.set(path, open);
     }
@@ -231,7 +232,7 @@ export class Transcripts {
           } else if (!match[4] && age > this.options.keepDays) {
             this.#closeFile(path);
             await Deno.writeFile(`${path}.gz`, gzipSync(await Deno.readFile(path)), {
-              mode: 0o600,
+              mode: SECRET_FILE_MODE,
             });
             await Deno.remove(path);
             compressed++;

@@ -9,6 +9,7 @@ import { fail, isError } from "../command_table.ts";
 import type { Session } from "../session.ts";
 import type { User } from "../user.ts";
 import type { Command } from "./context.ts";
+import { counted } from "../name_list.ts";
 
 /** Welcomes a logged-in user: the login reply, then any offline messages. */
 function welcome(chat: Chat, session: Session, user: User, resumed: boolean): void {
@@ -29,7 +30,7 @@ function welcome(chat: Chat, session: Session, user: User, resumed: boolean): vo
   if (mail.length === 0) return;
   session.notice(
     "info",
-    `you have ${mail.length} new offline message${mail.length === 1 ? "" : "s"} ` +
+    `you have ${counted(mail.length, "new offline message")} ` +
       "(offline lists the kept ones, offline clear removes them)",
   );
   for (const message of mail) {

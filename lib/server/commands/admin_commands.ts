@@ -10,12 +10,7 @@ import { untilText } from "../moderation.ts";
 import { dateTime } from "../../shared/protocol.ts";
 import { sanitizeText } from "../../shared/sanitize.ts";
 import type { Command } from "./context.ts";
-
-/** `N things:` then one indented line each. */
-function listText(count: number, noun: string, lines: string[]): string {
-  const heading = `${count} ${noun}${count === 1 ? "" : "s"}${count ? ":" : ""}`;
-  return [heading, ...lines.map((line) => `  ${line}`)].join("\n");
-}
+import { counted, listText } from "../name_list.ts";
 
 const users: Command = {
   name: "users",
@@ -46,7 +41,7 @@ const users: Command = {
     });
     session.reply(
       "users",
-      listText(entries.length, "account", entries.map((entry) => entry.lines)),
+      listText(counted(entries.length, "account"), entries.map((entry) => entry.lines)),
       entries.map(({ lines: _lines, ...entry }) => entry),
     );
   },
@@ -63,8 +58,7 @@ const bans: Command = {
     session.reply(
       "bans",
       listText(
-        list.length,
-        "ban",
+        counted(list.length, "ban"),
         list.map((ban) =>
           `${ban.target} ${untilText(ban.until)} by ${ban.by}${ban.reason ? `: ${ban.reason}` : ""}`
         ),
@@ -85,8 +79,7 @@ const mutes: Command = {
     session.reply(
       "mutes",
       listText(
-        list.length,
-        "mute",
+        counted(list.length, "mute"),
         list.map((mute) =>
           `${mute.user}${mute.room ? ` in ${mute.room}` : ""} ${untilText(mute.until)} by ` +
           `${mute.by}${mute.reason ? `: ${mute.reason}` : ""}`
@@ -108,8 +101,7 @@ const reports: Command = {
     session.reply(
       "reports",
       listText(
-        list.length,
-        "open report",
+        counted(list.length, "open report"),
         list.flatMap((r) => [
           `#${r.id} ${dateTime(r.time)} ${r.reporter} reports ${r.reported}: ${r.reason}`,
           ...r.lines.map((line) => `    ${r.reported} said at ${line}`),
@@ -139,8 +131,7 @@ const modlog: Command = {
     session.reply(
       "modlog",
       listText(
-        entries.length,
-        "action",
+        counted(entries.length, "action"),
         entries.map((e) =>
           `${dateTime(e.time)} ${e.actor} ${e.action} ${e.target}${e.detail ? `: ${e.detail}` : ""}`
         ),
@@ -160,7 +151,7 @@ const announce: Command = {
     if (text === "") return fail("BAD_FORMAT", "usage: announce <message...>");
     const reached = chat.announce(text);
     chat.moderation.record(user.name, "announce", "*", text);
-    session.reply("announce", `announced to ${reached} session${reached === 1 ? "" : "s"}`, {
+    session.reply("announce", `announced to ${counted(reached, "session")}`, {
       reached,
     });
   },

@@ -9,6 +9,7 @@ import { fail, isError, type Outcome } from "../command_table.ts";
 import type { Group } from "../group_store.ts";
 import { groupLabel } from "../groups.ts";
 import type { Command, UserContext } from "./context.ts";
+import { counted, listText } from "../name_list.ts";
 
 /** `alice/team: alice, bob, carol` */
 function groupLine(group: Group): string {
@@ -102,11 +103,7 @@ const groups: Command = {
     session.reply(
       "groups",
       list.length
-        ? [
-          `you are in ${list.length} group${list.length === 1 ? "" : "s"}:`,
-          ...list.map((g) => `  ${groupLine(g)}`),
-        ]
-          .join("\n")
+        ? listText(`you are in ${counted(list.length, "group")}`, list.map(groupLine))
         : "you are in no group; group create <name> <member...> makes one",
       list.map(groupData),
     );

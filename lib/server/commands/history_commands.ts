@@ -7,6 +7,7 @@
 import { fail, isError } from "../command_table.ts";
 import { MAX_PAGE, MAX_SEARCH_WORDS } from "../history.ts";
 import type { Command } from "./context.ts";
+import { counted } from "../name_list.ts";
 
 /** How many lines `history` answers with when no count is given. */
 const DEFAULT_PAGE = 50;
@@ -46,7 +47,7 @@ const history: Command = {
     if (isError(read)) return read;
     session.reply(
       "history",
-      `${read.count} line${read.count === 1 ? "" : "s"} of ${read.target}` +
+      `${counted(read.count, "line")} of ${read.target}` +
         (read.count === 0 ? ": nothing there" : read.older),
       { target: read.target, count: read.count },
     );
@@ -63,7 +64,7 @@ const search: Command = {
   run({ chat, session, user }, [query]) {
     const found = chat.history.search(session, user, query!);
     if (isError(found)) return found;
-    session.reply("search", `${found} line${found === 1 ? "" : "s"} found`, { count: found });
+    session.reply("search", `${counted(found, "line")} found`, { count: found });
   },
 };
 

@@ -8,6 +8,7 @@ import { fail, isError } from "../command_table.ts";
 import { dateTime } from "../../shared/protocol.ts";
 import type { Command } from "./context.ts";
 import { sendToGroup } from "./group_commands.ts";
+import { counted, listText } from "../name_list.ts";
 
 const tell: Command = {
   name: "tell",
@@ -50,7 +51,7 @@ const shout: Command = {
   run({ chat, session, user, now }, [message]) {
     const reached = chat.messages.shout(user, message!, now);
     if (isError(reached)) return reached;
-    session.reply("shout", `shouted to ${reached} user${reached === 1 ? "" : "s"}`, { reached });
+    session.reply("shout", `shouted to ${counted(reached, "user")}`, { reached });
   },
 };
 
@@ -64,20 +65,18 @@ const offline: Command = {
     if (clear !== undefined) {
       if (clear.toLowerCase() !== "clear") return fail("BAD_FORMAT", "usage: offline [clear]");
       const removed = chat.messages.clearMailbox(user);
-      session.reply("offline", `removed ${removed} offline message${removed === 1 ? "" : "s"}`, {
+      session.reply("offline", `removed ${counted(removed, "offline message")}`, {
         removed,
       });
       return;
     }
     const mail = chat.messages.mailbox(user);
-    const lines = mail.map((m) => `  ${m.from} at ${dateTime(m.time)}: ${m.text}`);
     session.reply(
       "offline",
-      [
-        `${mail.length} offline message${mail.length === 1 ? "" : "s"}` + (mail.length ? ":" : ""),
-        ...lines,
-      ]
-        .join("\n"),
+      listText(
+        counted(mail.length, "offline message"),
+        mail.map((m) => `${m.from} at ${dateTime(m.time)}: ${m.text}`),
+      ),
       mail.map((m) => ({ from: m.from, text: m.text, time: m.time.toISOString() })),
     );
   },

@@ -12,6 +12,7 @@ import type { Room } from "../room.ts";
 import { sanitizeText } from "../../shared/sanitize.ts";
 import type { User } from "../user.ts";
 import type { Command, UserContext } from "./context.ts";
+import { counted } from "../name_list.ts";
 
 /** The longest reason kept with a moderation action or report. */
 const MAX_REASON = 200;
@@ -141,7 +142,7 @@ const ban: Command = {
     session.reply(
       "ban",
       `banned ${made.target} ${untilText(made.until)}${because(made.reason)}` +
-        (ended ? `; ${ended} session${ended === 1 ? "" : "s"} ended` : ""),
+        (ended ? `; ${counted(ended, "session")} ended` : ""),
       {
         kind: made.kind,
         target: made.target,

@@ -11,6 +11,7 @@ import { sanitizeText } from "../../shared/sanitize.ts";
 import type { Session } from "../session.ts";
 import type { User } from "../user.ts";
 import type { Command } from "./context.ts";
+import { counted, listText } from "../name_list.ts";
 
 interface WhoEntry {
   user: string;
@@ -30,15 +31,14 @@ function whoEntry(user: User): WhoEntry {
 
 function whoLine(entry: WhoEntry): string {
   const where = entry.rooms.length ? `in ${entry.rooms.join(", ")}` : "(in no room)";
-  return `  ${entry.user} ${where}${entry.online ? "" : " (reconnecting)"}`;
+  return `${entry.user} ${where}${entry.online ? "" : " (reconnecting)"}`;
 }
 
 /** Replies with the users online (but `except`): a sentence per user, and the list as data. */
 function listUsers(chat: Chat, session: Session, command: string, except?: User): void {
   const entries = [...chat.directory.everyone()].filter((u) => u !== except).map(whoEntry);
-  const heading = `${entries.length} user${entries.length === 1 ? "" : "s"} online` +
-    (except ? " besides you" : "") + (entries.length ? ":" : "");
-  session.reply(command, [heading, ...entries.map(whoLine)].join("\n"), entries);
+  const heading = `${counted(entries.length, "user")} online` + (except ? " besides you" : "");
+  session.reply(command, listText(heading, entries.map(whoLine)), entries);
 }
 
 const who: Command = {
@@ -72,11 +72,10 @@ const wholasthr: Command = {
   run({ chat, session, now }) {
     const logins = chat.directory.loginsSince(new Date(now.getTime() - 3600_000));
     const data = logins.map((login) => ({ user: login.user, time: login.time.toISOString() }));
-    const text = [
-      `${logins.length} user${logins.length === 1 ? "" : "s"} logged in within the last hour` +
-      (logins.length ? ":" : ""),
-      ...logins.map((login) => `  ${login.user} at ${clockTime(login.time)}`),
-    ].join("\n");
+    const text = listText(
+      `${counted(logins.length, "user")} logged in within the last hour`,
+      logins.map((login) => `${login.user} at ${clockTime(login.time)}`),
+    );
     session.reply("wholasthr", text, data);
   },
 };

@@ -6,7 +6,9 @@
 
 import { fail, isError, type Outcome } from "../command_table.ts";
 import type { Room } from "../room.ts";
+import type { RoomSummary } from "../room_service.ts";
 import { type Command, roomState, type UserContext } from "./context.ts";
+import { counted } from "../name_list.ts";
 
 /** Replies to a room change with the user's rooms as data. */
 function roomReply(context: UserContext, command: string, room: Room, text: string): void {
@@ -50,32 +52,22 @@ const rooms: Command = {
       if (!chat.directory.isAdmin(user.name)) {
         return fail("FORBIDDEN", "rooms all is for administrators only");
       }
-      const list = chat.rooms.list().map((summary) => {
+    }
+    // rooms all adds each room's member names to the same lines and data.
+    const list: (RoomSummary & { names?: string[] })[] = all === undefined
+      ? chat.rooms.list()
+      : chat.rooms.list().map((summary) => {
         const room = chat.rooms.find(`#${summary.id}`);
         return { ...summary, names: isError(room) ? [] : [...room.members].map((m) => m.name) };
       });
-      session.reply(
-        "rooms",
-        [
-          `${list.length} room${list.length === 1 ? "" : "s"}:`,
-          ...list.map((room) =>
-            `  #${room.id} ${room.name}: ${room.members} member${room.members === 1 ? "" : "s"}, ` +
-            `${room.leader ? `led by ${room.leader}` : "permanent"}` +
-            (room.names.length ? `: ${room.names.join(", ")}` : "")
-          ),
-        ].join("\n"),
-        list,
-      );
-      return;
-    }
-    const list = chat.rooms.list();
     const lines = list.map((room) =>
-      `  #${room.id} ${room.name}: ${room.members} member${room.members === 1 ? "" : "s"}, ` +
-      (room.leader ? `led by ${room.leader}` : "permanent")
+      `  #${room.id} ${room.name}: ${counted(room.members, "member")}, ` +
+      (room.leader ? `led by ${room.leader}` : "permanent") +
+      (room.names?.length ? `: ${room.names.join(", ")}` : "")
     );
     session.reply(
       "rooms",
-      [`${list.length} room${list.length === 1 ? "" : "s"}:`, ...lines].join("\n"),
+      [`${counted(list.length, "room")}:`, ...lines].join("\n"),
       list,
     );
   },
