@@ -7,7 +7,7 @@
 
 import { Connection, type Effect } from "./connection.ts";
 import { interpretTyped, type Target } from "./commands.ts";
-import { ChatModel, type ChatModel as Model, privateKey, roomKey, SERVER_KEY } from "./model.ts";
+import { ChatModel, roomKey, SERVER_KEY } from "./model.ts";
 import { Notifier } from "./notify.ts";
 import { SocketDriver, socketUrl } from "./socket.ts";
 
@@ -31,7 +31,7 @@ export interface LoginMessage {
  * ```
  */
 export class WebClient {
-  readonly model: Model = new ChatModel();
+  readonly model: ChatModel = new ChatModel();
   readonly machine: Connection;
   readonly driver: SocketDriver;
   readonly notifier: Notifier;
@@ -226,5 +226,3 @@ export class WebClient {
     for (const listener of this.#listeners) listener();
   }
 }
-
-export { privateKey, roomKey, SERVER_KEY };

@@ -23,6 +23,7 @@ import {
   type BackoffOptions,
   type Credentials,
   type LoginData,
+  ROOM_COMMANDS,
   SessionState,
 } from "../../lib/shared/reconnect.ts";
 import { SeenLines } from "../../lib/shared/seen_lines.ts";
@@ -409,11 +410,9 @@ export class Connection {
       const at = this.#pending.findIndex((p) => p.command === event.command);
       if (at >= 0) entry = this.#pending.splice(at, 1)[0];
     }
-    if (
-      event.type === "reply" && ["join", "enter", "create", "start", "switch", "leave"].includes(
-        event.command,
-      )
-    ) this.#speaking = this.session.current;
+    if (event.type === "reply" && ROOM_COMMANDS.has(event.command)) {
+      this.#speaking = this.session.current;
+    }
     const effects: Effect[] = [{ type: "deliver", event, internal: entry?.internal ?? false }];
     if (entry?.restore !== undefined) {
       effects.push(...this.#restoreStep(entry.restore, event));

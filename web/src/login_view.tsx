@@ -5,8 +5,9 @@
  * @module
  */
 
+import type { Ref } from "preact";
 import { useRef } from "preact/hooks";
-import type { WebClient } from "./client.ts";
+import type { LoginMessage, WebClient } from "./client.ts";
 import { StatusBanner } from "./status_banner.tsx";
 
 /** The login failure in plain words. */
@@ -25,6 +26,36 @@ export function loginFailureText(code: string | undefined, text: string): string
     default:
       return text;
   }
+}
+
+/** What the form shows under its button: the last failure in plain words, or nothing. */
+export function failureText(message: LoginMessage | undefined): string {
+  return message && !message.ok ? loginFailureText(message.code, message.text) : "";
+}
+
+/** The user name field of the login and registration forms (`username`, for password managers). */
+export function UserNameInput(
+  { id, inputRef, pattern, describedBy }: {
+    id: string;
+    inputRef: Ref<HTMLInputElement>;
+    pattern: string;
+    describedBy?: string;
+  },
+) {
+  return (
+    <input
+      id={id}
+      ref={inputRef}
+      name="username"
+      autocomplete="username"
+      autocapitalize="none"
+      spellcheck={false}
+      required
+      maxLength={32}
+      pattern={pattern}
+      aria-describedby={describedBy}
+    />
+  );
 }
 
 export function LoginView({ client }: { client: WebClient }) {
@@ -47,17 +78,7 @@ export function LoginView({ client }: { client: WebClient }) {
       <form class="login-form" onSubmit={submit} aria-labelledby="login-heading">
         <h2 id="login-heading">Log in</h2>
         <label for="login-user">User name</label>
-        <input
-          id="login-user"
-          ref={user}
-          name="username"
-          autocomplete="username"
-          autocapitalize="none"
-          spellcheck={false}
-          required
-          maxLength={32}
-          pattern="[A-Za-z0-9_\-]{1,32}"
-        />
+        <UserNameInput id="login-user" inputRef={user} pattern="[A-Za-z0-9_\-]{1,32}" />
         <label for="login-password">Password</label>
         <input
           id="login-password"
@@ -69,7 +90,7 @@ export function LoginView({ client }: { client: WebClient }) {
         />
         <button type="submit" class="primary" disabled={!ready}>Log in</button>
         <p class="login-message" role="alert" aria-live="assertive">
-          {message && !message.ok ? loginFailureText(message.code, message.text) : ""}
+          {failureText(message)}
         </p>
         <p class="guest-line">
           No account yet?{" "}

@@ -18,6 +18,12 @@ function escapeRegExp(text: string): string {
  */
 export function mentions(text: string, name: string): boolean {
   if (name === "") return false;
-  const pattern = new RegExp(`(^|[^A-Za-z0-9_-])${escapeRegExp(name)}($|[^A-Za-z0-9_-])`, "i");
-  return pattern.test(text);
+  // Every message is tested against the same name: build its pattern once, not per message.
+  if (last?.name !== name) {
+    const pattern = new RegExp(`(^|[^A-Za-z0-9_-])${escapeRegExp(name)}($|[^A-Za-z0-9_-])`, "i");
+    last = { name, pattern };
+  }
+  return last.pattern.test(text);
 }
+
+let last: { name: string; pattern: RegExp } | undefined;

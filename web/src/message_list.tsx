@@ -58,6 +58,7 @@ function LineView(
   if (line.queued) classes.push("queued");
   if (line.noticeKind) classes.push(`notice-${line.noticeKind}`);
   const person = line.from !== "*" && line.from !== "!";
+  const tag = label(line);
   return (
     <li class={classes.join(" ")} data-from={line.from}>
       {person
@@ -77,7 +78,7 @@ function LineView(
             {line.from}
           </span>
         )}
-      {label(line) && <span class="label">{label(line)}</span>}{" "}
+      {tag && <span class="label">{tag}</span>}{" "}
       <time dateTime={line.time.toISOString()}>{clockTime(line.time)}</time>{" "}
       <MessageText text={line.text} multiline={line.from === "*"} />
       {line.queued && <span class="label">(waiting to be sent)</span>}

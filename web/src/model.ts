@@ -8,6 +8,7 @@
  */
 
 import type { NoticeKind, WireEvent } from "../../lib/shared/protocol.ts";
+import { loginData, ROOM_COMMANDS } from "../../lib/shared/reconnect.ts";
 import { mentions } from "./mention.ts";
 
 /** The most lines kept per conversation. */
@@ -90,8 +91,6 @@ export function roomKey(name: string): string {
 export function privateKey(name: string): string {
   return `private:${name.toLowerCase()}`;
 }
-
-const ROOM_COMMANDS = new Set(["join", "enter", "create", "start", "switch", "leave"]);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -344,10 +343,6 @@ export class ChatModel {
       if (event.user) this.#seen(event.user);
       switch (event.kind) {
         case "enter":
-          if (event.user) {
-            members?.set(event.user.toLowerCase(), { name: event.user, presence: "online" });
-          }
-          break;
         case "back":
           if (event.user) {
             members?.set(event.user.toLowerCase(), { name: event.user, presence: "online" });
@@ -385,16 +380,14 @@ export class ChatModel {
     const command = event.command;
     const line = this.#line({ kind: "reply", from: "*", time, text: event.text });
     const applied: Applied = {};
-    if (command === "login" && isRecord(data) && typeof data.user === "string") {
+    const login = command === "login" ? loginData(data) : undefined;
+    if (login) {
       const first = this.me === "";
-      this.me = data.user;
-      this.guest = data.guest === true;
-      this.#seen(data.user);
-      const rooms = Array.isArray(data.rooms)
-        ? data.rooms.filter((r) => typeof r === "string")
-        : [];
-      this.#syncRooms(rooms as string[]);
-      if (first && typeof data.current === "string") this.select(roomKey(data.current));
+      this.me = login.user;
+      this.guest = login.guest;
+      this.#seen(login.user);
+      this.#syncRooms(login.rooms);
+      if (first && login.current !== null) this.select(roomKey(login.current));
       this.#add(this.#server, line, false);
       applied.needWho = !this.guest;
       return applied;

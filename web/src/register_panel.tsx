@@ -7,7 +7,7 @@
 
 import { useRef } from "preact/hooks";
 import type { LoginMessage } from "./client.ts";
-import { loginFailureText } from "./login_view.tsx";
+import { failureText, UserNameInput } from "./login_view.tsx";
 
 export function RegisterPanel(
   { message, onRegister }: {
@@ -31,17 +31,11 @@ export function RegisterPanel(
       <h2 id="register-heading">Make an account</h2>
       <p>You are a guest: guests can see who is online. Register to chat.</p>
       <label for="register-user">User name</label>
-      <input
+      <UserNameInput
         id="register-user"
-        ref={user}
-        name="username"
-        autocomplete="username"
-        autocapitalize="none"
-        spellcheck={false}
-        required
-        maxLength={32}
+        inputRef={user}
         pattern="[A-Za-z][A-Za-z0-9_\-]{0,31}"
-        aria-describedby="register-rules"
+        describedBy="register-rules"
       />
       <span id="register-rules" class="hint">
         a letter, then up to 31 letters, digits, _ or -
@@ -58,7 +52,7 @@ export function RegisterPanel(
       />
       <button type="submit" class="primary">Register and log in</button>
       <p class="login-message" role="alert">
-        {message && !message.ok ? loginFailureText(message.code, message.text) : ""}
+        {failureText(message)}
       </p>
     </form>
   );

@@ -53,42 +53,30 @@ export function Sidebar(
   const rooms = list.filter((c) => c.kind === "room");
   const privates = list.filter((c) => c.kind === "private");
   const server = list.filter((c) => c.kind === "server");
+  const entries = (of: Conversation[]) =>
+    of.map((c) => (
+      <Entry
+        key={c.key}
+        c={c}
+        active={c.key === activeKey}
+        onSelect={() => onSelect(c.key)}
+      />
+    ));
   return (
     <nav id="sidebar" class={`sidebar${open ? " open" : ""}`} aria-label="Conversations">
       <ul class="conversations">
-        {server.map((c) => (
-          <Entry
-            key={c.key}
-            c={c}
-            active={c.key === activeKey}
-            onSelect={() => onSelect(c.key)}
-          />
-        ))}
+        {entries(server)}
       </ul>
       <h2 class="section">Rooms</h2>
       <ul class="conversations" aria-label="Rooms">
-        {rooms.map((c) => (
-          <Entry
-            key={c.key}
-            c={c}
-            active={c.key === activeKey}
-            onSelect={() => onSelect(c.key)}
-          />
-        ))}
+        {entries(rooms)}
       </ul>
       {onRooms && (
         <button type="button" class="add-room" onClick={onRooms}>+ Join or open a room</button>
       )}
       <h2 class="section">Private</h2>
       <ul class="conversations" aria-label="Private conversations">
-        {privates.map((c) => (
-          <Entry
-            key={c.key}
-            c={c}
-            active={c.key === activeKey}
-            onSelect={() => onSelect(c.key)}
-          />
-        ))}
+        {entries(privates)}
         {privates.length === 0 && <li class="hint">Choose a name to write to them.</li>}
       </ul>
       <div class="me-box">{children}</div>
