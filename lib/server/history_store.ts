@@ -254,6 +254,7 @@ export class HistoryStore {
 
   /** The targets of the private conversations a user (by key) has kept lines in. */
   conversationsOf(userKey: string): string[] {
+    this.flush(); // a conversation whose only lines wait in the batch is one too
     const rows = this.db.prepare(
       "SELECT DISTINCT target FROM lines WHERE target LIKE ? OR target LIKE ?",
     ).all(`@${userKey}|%`, `@%|${userKey}`) as { target: string }[];

@@ -303,3 +303,12 @@ Deno.test("a telnet user, who sees no ids, pages back with the command each page
   assert.match(await carol.expect("1 line of big topic"), /older: history "big topic" before/);
   assert.ok(carol.lines.some((line) => / \d\d:\d\d:\d\d one$/.test(line)));
 });
+
+Deno.test("a private line is found by search at once, before its batch is written", async () => {
+  await using t = await startTestServer(USERS);
+  await using alice = await LineClient.json(t.port, "alice", "a");
+  await using bob = await LineClient.json(t.port, "bob", "b");
+  await alice.command("tell bob the first word between us");
+  const found = await historyOf(bob, "search first word");
+  assert.deepEqual(found.lines.map((e) => e.text), ["the first word between us"]);
+});
