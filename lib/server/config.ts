@@ -220,7 +220,7 @@ const NUMBER_FLAGS: Record<string, NumberFlag> = {
   "burst": { key: "burst", help: "lines a connection may send at once", min: 1 },
   "max-waiting": {
     key: "maxWaiting",
-    help: "bytes of lines read ahead while flood control holds them",
+    help: "bytes of lines read ahead while flood control holds them (64 more per line)",
     min: 0,
   },
   "max-connections": { key: "maxConnections", help: "connections at once", min: 1 },

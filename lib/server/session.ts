@@ -57,6 +57,13 @@ export interface SessionOptions {
   onHandlerError: (session: Session, error: unknown) => void;
 }
 
+/**
+ * What a waiting line costs beyond its text (a string's header and its queue slot), counted
+ * against `maxWaiting`: otherwise a flood of short lines (`a`, `who`) would be read ahead by tens
+ * of thousands, and splitting and queuing them at once stalls everyone else for tens of ms.
+ */
+export const WAITING_LINE_OVERHEAD = 64;
+
 let nextSessionId = 1;
 
 /**
@@ -333,9 +340,9 @@ export class Session implements QueueOwner {
     }
   }
 
-  /** What a waiting line counts against `maxWaiting`. */
+  /** What a waiting line counts against `maxWaiting`: its text and what holding it costs. */
   #sizeOf(line: IncomingLine): number {
-    return typeof line === "string" ? line.length + 1 : this.options.maxLine;
+    return WAITING_LINE_OVERHEAD + (typeof line === "string" ? line.length : this.options.maxLine);
   }
 
   #wake(): void {

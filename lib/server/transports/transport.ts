@@ -220,8 +220,8 @@ export async function readLoop(
       buffer = new Uint8Array(FIRST_READ_BUFFER);
     }
     if (!session.backlogged) continue;
-    // Past the bound: one more read, to notice a hang-up, then wait.
-    reading = readOnce(conn, buffer);
+    // Past the bound: one more small read, to notice a hang-up, then wait.
+    reading = readOnce(conn, buffer.subarray(0, FIRST_READ_BUFFER));
     const below = session.belowBound().then(() => null);
     const early = await Promise.race([reading, below]);
     if (early === null) continue; // back within the bound first: the loop takes the read
