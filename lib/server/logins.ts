@@ -103,7 +103,13 @@ export class Logins {
         `too many failed logins from your address; try again in ${seconds(refused)} s`,
       );
     }
-    const ok = await this.#hashing.run(address, () => this.accounts.verify(name, password));
+    const checked = this.guard.startCheck(address);
+    let ok;
+    try {
+      ok = await this.#hashing.run(address, () => this.accounts.verify(name, password));
+    } finally {
+      checked();
+    }
     if (ok === FULL) return tooManyWaiting();
     if (session.closed) return null;
     if (!ok) {

@@ -172,3 +172,27 @@ Deno.test("password checks wait for the hashing thread in a bounded queue; one a
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("checks under way count against the address's allowance, so many connections cannot all get a try in", () => {
+  const guard = new LoginGuard({ failures: 3, lockoutMs: 60_000, perAddressPerMinute: 4 });
+  const address = "192.0.2.7";
+  // Four connections of one address each start a check before any has failed.
+  const ends = Array.from({ length: 4 }, () => {
+    assert.equal(guard.addressWait(address), 0, "admitted while the allowance holds it");
+    return guard.startCheck(address);
+  });
+  assert.ok(guard.addressWait(address) > 0, "a fifth waits: four may yet fail");
+  assert.equal(guard.addressWait("192.0.2.8"), 0, "another address is not held back");
+  // One was the right password: its place is free again.
+  ends[0]!();
+  ends[0]!(); // ending twice counts once
+  assert.equal(guard.addressWait(address), 0);
+  // The other three failed: counted, they take their places for good.
+  for (const end of ends.slice(1)) {
+    guard.recordFailure(`user-${Math.random()}`, address);
+    end();
+  }
+  assert.equal(guard.addressWait(address), 0, "one of four left");
+  guard.startCheck(address);
+  assert.ok(guard.addressWait(address) > 0, "none left while that one is checked");
+});
