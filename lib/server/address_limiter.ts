@@ -20,11 +20,9 @@ export class AddressLimiter {
   /** `count` events per `seconds`, per address, in bursts of up to `count`. */
   constructor(readonly count: number, readonly seconds: number) {}
 
-  /** Milliseconds until the address may act `events` times more (0: now). */
-  waitFor(address: string, now = performance.now(), events = 1): number {
-    // More than a whole allowance at once: wait at least for one event's share to come back.
-    if (this.count > 0 && events > this.count) return Math.ceil((this.seconds * 1000) / this.count);
-    return this.#buckets.get(address)?.waitFor(events, now) ?? 0;
+  /** Milliseconds until the address may act again (0: now). */
+  waitFor(address: string, now = performance.now()): number {
+    return this.#buckets.get(address)?.waitFor(1, now) ?? 0;
   }
 
   /** Spends one event of the address's allowance; returns false if none was left. */

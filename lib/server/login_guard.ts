@@ -37,8 +37,6 @@ export class LoginGuard {
   #failures = new Map<string, { count: number; last: number }>();
   #lockedUntil = new Map<string, number>();
   #addresses: AddressLimiter;
-  /** Password checks under way per address: each may yet fail, so each holds a place. */
-  #checking = new Map<string, number>();
 
   constructor(readonly options: LoginGuardOptions) {
     this.#addresses = new AddressLimiter(options.perAddressPerMinute, 60);
@@ -55,26 +53,9 @@ export class LoginGuard {
     return until - now;
   }
 
-  /**
-   * Milliseconds until the address may try a login again (0: now). Its checks still under way
-   * count as failures to come: otherwise an address with many connections would have all their
-   * tries admitted before the first wrong password was counted.
-   */
+  /** Milliseconds until the address may try a login again (0: now). */
   addressWait(address: string): number {
-    return this.#addresses.waitFor(address, undefined, 1 + (this.#checking.get(address) ?? 0));
-  }
-
-  /** A password check from `address` begins; call what it returns when it has ended. */
-  startCheck(address: string): () => void {
-    this.#checking.set(address, (this.#checking.get(address) ?? 0) + 1);
-    let ended = false;
-    return () => {
-      if (ended) return;
-      ended = true;
-      const left = this.#checking.get(address)! - 1;
-      if (left > 0) this.#checking.set(address, left);
-      else this.#checking.delete(address);
-    };
+    return this.#addresses.waitFor(address);
   }
 
   /** Counts a failure; returns the lockout it started, in milliseconds (0: none). */

@@ -30,6 +30,14 @@ function tooManyWaiting(): CommandError {
   );
 }
 
+/** The answer when an address has used up its failed-login allowance for now. */
+function addressRefused(ms: number): CommandError {
+  return fail(
+    "RATE_LIMITED",
+    `too many failed logins from your address; try again in ${seconds(ms)} s`,
+  );
+}
+
 function delay(ms: number): Promise<void> {
   return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
 }
@@ -97,23 +105,16 @@ export class Logins {
         `too many failed logins for ${name}; try again in ${seconds(locked)} s`,
       );
     }
-    if (refused > 0) {
-      return fail(
-        "RATE_LIMITED",
-        `too many failed logins from your address; try again in ${seconds(refused)} s`,
-      );
+    if (refused > 0) return addressRefused(refused);
+    const verdict = await this.#verify(address, key, name, password);
+    if (verdict === FULL) return tooManyWaiting();
+    if (verdict.refused > 0) {
+      await delay(this.config.loginFailDelay * 1000);
+      return addressRefused(verdict.refused);
     }
-    const checked = this.guard.startCheck(address);
-    let ok;
-    try {
-      ok = await this.#hashing.run(address, () => this.accounts.verify(name, password));
-    } finally {
-      checked();
-    }
-    if (ok === FULL) return tooManyWaiting();
     if (session.closed) return null;
-    if (!ok) {
-      const lockout = this.guard.recordFailure(key, address);
+    if (!verdict.ok) {
+      const lockout = verdict.lockout;
       this.log("login failed", { user: name, peer: session.connection.peer, lockout });
       await delay(this.config.loginFailDelay * 1000);
       return fail(
@@ -137,13 +138,33 @@ export class Logins {
     user: User,
     password: string,
   ): Promise<boolean | CommandError> {
-    const address = session.connection.address;
-    const ok = await this.#hashing.run(address, () => this.accounts.verify(user.name, password));
-    if (ok === FULL) return tooManyWaiting();
-    if (ok) return true;
-    this.guard.recordFailure(user.key, address);
+    const verdict = await this.#verify(session.connection.address, user.key, user.name, password);
+    if (verdict === FULL) return tooManyWaiting();
+    if (verdict.refused > 0) return addressRefused(verdict.refused);
+    if (verdict.ok) return true;
     await delay(this.config.loginFailDelay * 1000);
     return false;
+  }
+
+  /**
+   * Checks a password on the hashing thread and counts a failure at once. The address's allowance
+   * is judged again when the check's turn comes, not only when it was asked: an address with
+   * many connections queues all their tries before the first has failed, and those already
+   * counted by then turn the rest away unhashed.
+   */
+  async #verify(
+    address: string,
+    key: string,
+    name: string,
+    password: string,
+  ): Promise<{ ok: boolean; refused: number; lockout: number } | typeof FULL> {
+    return await this.#hashing.run(address, async () => {
+      const refused = this.guard.addressWait(address);
+      if (refused > 0) return { ok: false, refused, lockout: 0 };
+      const ok = await this.accounts.verify(name, password);
+      const lockout = ok ? 0 : this.guard.recordFailure(key, address);
+      return { ok, refused: 0, lockout };
+    });
   }
 
   /**

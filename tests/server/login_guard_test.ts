@@ -173,26 +173,28 @@ Deno.test("password checks wait for the hashing thread in a bounded queue; one a
   }
 });
 
-Deno.test("checks under way count against the address's allowance, so many connections cannot all get a try in", () => {
-  const guard = new LoginGuard({ failures: 3, lockoutMs: 60_000, perAddressPerMinute: 4 });
-  const address = "192.0.2.7";
-  // Four connections of one address each start a check before any has failed.
-  const ends = Array.from({ length: 4 }, () => {
-    assert.equal(guard.addressWait(address), 0, "admitted while the allowance holds it");
-    return guard.startCheck(address);
-  });
-  assert.ok(guard.addressWait(address) > 0, "a fifth waits: four may yet fail");
-  assert.equal(guard.addressWait("192.0.2.8"), 0, "another address is not held back");
-  // One was the right password: its place is free again.
-  ends[0]!();
-  ends[0]!(); // ending twice counts once
-  assert.equal(guard.addressWait(address), 0);
-  // The other three failed: counted, they take their places for good.
-  for (const end of ends.slice(1)) {
-    guard.recordFailure(`user-${Math.random()}`, address);
-    end();
-  }
-  assert.equal(guard.addressWait(address), 0, "one of four left");
-  guard.startCheck(address);
-  assert.ok(guard.addressWait(address) > 0, "none left while that one is checked");
+Deno.test("many connections of one address: all right passwords get in, wrong ones stop at the allowance", async () => {
+  const users = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`user${i}`, "pw"]));
+  await using t = await startTestServer(users, { failedLoginsPerAddress: 3, loginFailDelay: 0 });
+  /** Eight connections send their login at once; the answers' codes in connection order. */
+  const loginAtOnce = async (line: (i: number) => string) => {
+    const clients = await Promise.all(
+      Array.from({ length: 8 }, () => LineClient.connectJson(t.port)),
+    );
+    try {
+      await Promise.all(clients.map((c, i) => c.send(line(i))));
+      const replies = await Promise.all(
+        clients.map((c) => c.nextEvent((e) => e.command === "login" || e.type === "error", 15_000)),
+      );
+      return replies.map((r) => r.type === "error" ? String(r.code) : "ok");
+    } finally {
+      for (const c of clients) await c.close();
+    }
+  };
+  // Eight people behind one address log in at once: nobody failed, so nobody is held back.
+  assert.deepEqual(await loginAtOnce((i) => `login user${i} pw`), Array(8).fill("ok"));
+  // Eight guesses at once from that address: three are checked, the rest are turned away when
+  // their turn comes, although all eight were asked before any had failed.
+  const codes = (await loginAtOnce((i) => `login user${i} wrong`)).sort();
+  assert.deepEqual(codes, [...Array(3).fill("LOGIN_FAILED"), ...Array(5).fill("RATE_LIMITED")]);
 });
