@@ -317,8 +317,19 @@ export class WriteScheduler {
     else setTimeout(() => this.#startRound(), wait);
   }
 
+  /**
+   * Starts a round now with every queue that is ready, whatever the pacing says: for a driver that
+   * writes at the end of each poll pass, as a C server does (a pass's lines leave together, and a
+   * busier server makes longer passes, so each write carries more lines). The round already
+   * scheduled for these queues finds nothing left to do.
+   */
+  flush(): void {
+    if (this.#ready.length > 0) this.#startRound();
+  }
+
   #startRound(): void {
     const queues = this.#ready;
+    if (queues.length === 0) return; // flushed since this round was scheduled
     this.#ready = [];
     this.#lastRoundStart = performance.now();
     this.#lastRoundWrites = queues.length;

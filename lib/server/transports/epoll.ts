@@ -78,7 +78,7 @@ const SYMBOLS = {
   inet_ntop: { parameters: ["i32", "buffer", "buffer", "u32"], result: "pointer" },
   __errno_location: { parameters: [], result: "pointer" },
   // errno is read by copying it into a buffer of ours: a pointer view would need FFI permission
-  // for any library, not just the C library's file that server:epoll grants.
+  // for any library, not just the C library's file that `deno task server` grants.
   memcpy: { parameters: ["buffer", "pointer", "usize"], result: "pointer" },
 } as const;
 
@@ -96,7 +96,7 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /**
- * Where the C library is, by absolute path: `deno task server:epoll` grants `--allow-ffi` for
+ * Where the C library is, by absolute path: `deno task server` grants `--allow-ffi` for
  * these files only (docs/security.md), so the driver must open one of them by that path.
  */
 export const LIBC_PATHS: readonly string[] = [
@@ -145,6 +145,14 @@ class System {
     return known ? new known[0](message) : new Error(message);
   }
 
+  /**
+   * Closes a file descriptor; false (errno says why) if the kernel reported an error. For a socket
+   * that is only EBADF (closed twice: a bug) or EINTR (closed all the same).
+   */
+  closeFd(fd: number): boolean {
+    return this.c.close(fd) === 0;
+  }
+
   /** Sets a socket option; false (errno says why) when the kernel refused it. */
   setOption(fd: number, level: number, option: number, value: number): boolean {
     return this.c.setsockopt(fd, level, option, new Int32Array([value]), 4) === 0;
@@ -171,7 +179,12 @@ class System {
     const port = view.getUint16(2, false);
     const text = new Uint8Array(64);
     const v6 = family === AF_INET6;
-    this.c.inet_ntop(v6 ? AF_INET6 : AF_INET, addr.subarray(v6 ? 8 : 4), text, text.length);
+    if (
+      this.c.inet_ntop(v6 ? AF_INET6 : AF_INET, addr.subarray(v6 ? 8 : 4), text, text.length) ===
+        null
+    ) {
+      throw this.error("inet_ntop");
+    }
     const hostname = decoder.decode(text.subarray(0, text.indexOf(0)));
     return { transport: "tcp", hostname, port };
   }
@@ -253,9 +266,11 @@ export class EpollListener {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.sys.c.close(this.fd);
+    const closed = this.sys.closeFd(this.fd);
+    const error = closed ? undefined : this.sys.error("close the listener");
     if (this.onClose) this.onClose();
     else this.sys.lib.close();
+    if (error) throw error;
   }
 }
 
@@ -321,7 +336,8 @@ class EpollConnection implements Connection {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.loop.sys.c.close(this.fd); // also takes it out of the epoll set
+    // Closing also takes it out of the epoll set.
+    if (!this.loop.sys.closeFd(this.fd)) this.loop.failed("close", this.peer);
     this.loop.forget(this);
     const blocked = this.#blocked;
     this.#blocked = null;
@@ -450,8 +466,16 @@ class EventLoop {
     if (this.listener.closed && this.#connections.size === 0) this.#poke();
   }
 
+  /** Logs a libc call that failed where nothing else is to be done, with errno and context. */
+  failed(call: string, peer?: string): void {
+    this.chat.log("error", { ...(peer ? { peer } : {}), error: String(this.sys.error(call)) });
+  }
+
+  /** Wakes `epoll_wait` (the eventfd is in the set), so the loop sees the listener closed. */
   #poke(): void {
-    this.sys.c.write(this.#wake, new BigUint64Array([1n]), 8n);
+    if (this.sys.c.write(this.#wake, new BigUint64Array([1n]), 8n) !== 8n) {
+      throw this.sys.error("wake the epoll loop");
+    }
   }
 
   async run(): Promise<void> {
@@ -472,14 +496,22 @@ class EventLoop {
         // A closed listener's number may already belong to a new connection.
         const connection = this.#connections.get(fd);
         if (connection !== undefined) connection.ready(flags);
-        else if (fd === this.#wake) this.sys.c.read(this.#wake, new BigUint64Array(1), 8n);
+        else if (fd === this.#wake) this.#drainWake();
         else if (fd === this.listener.fd && !this.listener.closed) this.#acceptAll();
       }
+      // What this pass's lines queued leaves now, not at a timer's round.
+      this.scheduler.flush();
     }
     clearTimeout(this.#acceptTimer);
-    this.sys.c.close(this.#wake);
-    this.sys.c.close(this.#epoll);
+    if (!this.sys.closeFd(this.#wake)) this.failed("close the eventfd");
+    if (!this.sys.closeFd(this.#epoll)) this.failed("close the epoll set");
     this.sys.lib.close();
+  }
+
+  #drainWake(): void {
+    const read = this.sys.c.read(this.#wake, new BigUint64Array(1), 8n);
+    // EAGAIN: another pass has drained it already.
+    if (read !== 8n && this.sys.errno !== EAGAIN) throw this.sys.error("read the eventfd");
   }
 
   #acceptAll(): void {
@@ -499,9 +531,14 @@ class EventLoop {
           error: String(sys.error("accept", errno)),
           retryMs: this.#acceptBackoff,
         });
-        this.control(EPOLL_CTL_DEL, this.listener.fd, 0);
+        if (!this.control(EPOLL_CTL_DEL, this.listener.fd, 0)) {
+          this.failed("epoll_ctl (pause accepts)");
+        }
         this.#acceptTimer = setTimeout(() => {
-          if (!this.listener.closed) this.control(EPOLL_CTL_ADD, this.listener.fd, EPOLLIN);
+          if (this.listener.closed) return;
+          if (!this.control(EPOLL_CTL_ADD, this.listener.fd, EPOLLIN)) {
+            this.failed("epoll_ctl (resume accepts)");
+          }
         }, this.#acceptBackoff);
         return;
       }
@@ -516,13 +553,16 @@ class EventLoop {
     const admitted = admit(this.chat, connection);
     if ("refusal" in admitted) {
       const line = admitted.refusal;
-      this.sys.c.send(fd, line, BigInt(line.length), MSG_NOSIGNAL); // best effort: the socket is new
-      this.sys.c.close(fd);
+      // A new socket takes a short line whole; if the peer is gone already, it goes unsaid.
+      this.sys.c.send(fd, line, BigInt(line.length), MSG_NOSIGNAL);
+      if (!this.sys.closeFd(fd)) this.failed("close", peer);
       return;
     }
-    // The peer may be gone already (an option then fails too); reading finds out and ends it.
-    this.sys.setOption(fd, IPPROTO_TCP, TCP_NODELAY, 1);
-    this.sys.setOption(fd, SOL_SOCKET, SO_KEEPALIVE, 1);
+    // These fail only if the peer is gone already: reading finds out and ends the connection.
+    if (
+      !this.sys.setOption(fd, IPPROTO_TCP, TCP_NODELAY, 1) ||
+      !this.sys.setOption(fd, SOL_SOCKET, SO_KEEPALIVE, 1)
+    ) this.failed("setsockopt", peer);
     connection.session = admitted.session;
     connection.input = new LineInput(this.chat.config.maxLine, connection.session);
     this.#connections.set(fd, connection);
