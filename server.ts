@@ -15,7 +15,7 @@ import { type Logger, stderrLogger } from "./lib/server/log.ts";
 import { startHashThreadEarly } from "./lib/server/password_hash.ts";
 import { WriteScheduler } from "./lib/server/send_queue.ts";
 import { Store } from "./lib/server/store.ts";
-import { EpollTransport } from "./lib/server/transports/epoll.ts";
+import { EpollTransport, epollUnavailable } from "./lib/server/transports/epoll.ts";
 import { HttpTransport } from "./lib/server/transports/http.ts";
 import { TcpTransport } from "./lib/server/transports/tcp.ts";
 import { TlsTransport } from "./lib/server/transports/tls.ts";
@@ -69,9 +69,12 @@ export async function startServer(
   });
   // The web page's bundle, built when missing or stale (a failure is logged; serving goes on).
   if (config.httpPort !== null) await prepareWebClient(config, log);
+  // auto: epoll where it can run; the log says which driver serves and, if not epoll, why.
+  const ioNote = config.io === "auto" ? epollUnavailable(config.host) : null;
+  const io = config.io === "auto" ? (ioNote === null ? "epoll" : "runtime") : config.io;
   let transports: Transport[];
   try {
-    transports = await openTransports(config, log);
+    transports = await openTransports(config, io, log);
   } catch (error) {
     store.close();
     throw error;
@@ -102,7 +105,7 @@ export async function startServer(
   for (const transport of transports) {
     log(`listening ${transport.kind} ${hostPort(transport.addr)}`, {
       ...(transport.kind === "tcp"
-        ? { users: config.usersFile, data: config.dataDir, io: config.io }
+        ? { users: config.usersFile, data: config.dataDir, io, ...(ioNote ? { ioNote } : {}) }
         : {}),
     });
   }
@@ -139,7 +142,11 @@ export async function startServer(
  * driver), over TLS when a certificate is given, and HTTP (HTTPS with a certificate) unless turned
  * off. If one cannot open, those already open are closed and the error is thrown.
  */
-async function openTransports(config: ServerConfig, log: Logger): Promise<Transport[]> {
+async function openTransports(
+  config: ServerConfig,
+  io: "runtime" | "epoll",
+  log: Logger,
+): Promise<Transport[]> {
   const transports: Transport[] = [];
   // The transports on Deno's sockets share one write pacing (its cost is per process).
   const scheduler = new WriteScheduler();
@@ -152,7 +159,7 @@ async function openTransports(config: ServerConfig, log: Logger): Promise<Transp
         config,
         log,
         (host) =>
-          config.io === "epoll"
+          io === "epoll"
             ? EpollTransport.listen(host, config.port)
             : TcpTransport.listen(scheduler, host, config.port),
       ),

@@ -32,7 +32,7 @@ export const TARGETS = [
       "--allow-write",
       "--allow-env",
       "--allow-sys",
-      // For --io epoll only: the C library's file, as deno task server:epoll grants it.
+      // For the epoll driver only: the C library's file, as deno task server grants it.
       `--allow-ffi=${LIBC_PATHS.join(",")}`,
       // SO_REUSEPORT, so a renewed TLS certificate takes over its port without a gap.
       "--unstable-net",

@@ -101,8 +101,11 @@ export interface ServerConfig {
   logArchiveDays: number;
 }
 
-/** The socket drivers the server has (docs/performance.md compares them). */
-export const IO_MODES = ["runtime", "epoll"] as const;
+/**
+ * The socket drivers the server has (docs/performance.md compares them), and `auto`: epoll where
+ * it can run (Linux, FFI granted for the C library, `--host` an IP address), Deno's otherwise.
+ */
+export const IO_MODES = ["auto", "runtime", "epoll"] as const;
 /** One of {@link IO_MODES}. */
 export type IoMode = typeof IO_MODES[number];
 
@@ -137,7 +140,7 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = {
   maxRooms: 1000,
   shutdownDrainSeconds: 2,
   quiet: false,
-  io: "runtime",
+  io: "auto",
   tlsCert: null,
   tlsKey: null,
   tlsPort: 4443,
@@ -293,7 +296,11 @@ export function usage(): string {
     ["--users FILE", `account file (default ${DEFAULT_CONFIG.usersFile})`],
     ["--data DIR", `data directory (default ${DEFAULT_CONFIG.dataDir})`],
     ["--quiet", "no per-connection log lines"],
-    ["--io runtime|epoll", "sockets by Deno (default) or by epoll via FFI (Linux, --allow-ffi)"],
+    [
+      "--io auto|epoll|runtime",
+      "plain TCP by epoll via FFI (Linux, --allow-ffi for libc) or by Deno's sockets; " +
+      "auto (default): epoll where it can run",
+    ],
     ["--tls-cert FILE", "PEM certificate chain: turns on TLS (with --tls-key); re-read on SIGHUP"],
     ["--tls-key FILE", "PEM private key of --tls-cert"],
     [
@@ -397,7 +404,12 @@ function oneOf<T extends string>(
   const raw = values[name];
   if (typeof raw !== "string") return undefined;
   return choices.find((choice) => choice === raw) ??
-    { ok: false, error: `--${name} takes ${choices.join(" or ")}, not "${raw}"` };
+    {
+      ok: false,
+      error: `--${name} takes ${choices.slice(0, -1).join(", ")} or ${
+        choices.at(-1)
+      }, not "${raw}"`,
+    };
 }
 
 /**

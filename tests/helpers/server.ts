@@ -149,17 +149,18 @@ export class ServerProcess implements AsyncDisposable {
 
   /**
    * Spawns `server.ts` with these arguments (see {@link serverArgs}), and waits for `listening`.
-   * `fileLimit` runs it under `ulimit -n` (a POSIX shell is needed), to exhaust its descriptors.
+   * `fileLimit` runs it under `ulimit -n` (a POSIX shell is needed), to exhaust its descriptors;
+   * `permissions` replaces `--allow-all` (e.g. a task's own flags).
    */
   static async start(
     args: string[],
     cwd = Deno.cwd(),
-    options: { fileLimit?: number } = {},
+    options: { fileLimit?: number; permissions?: string[] } = {},
   ): Promise<ServerProcess> {
     const command = [
       Deno.execPath(),
       "run",
-      "--allow-all",
+      ...(options.permissions ?? ["--allow-all"]),
       "--unstable-net",
       new URL("../../server.ts", import.meta.url).pathname,
       ...args,

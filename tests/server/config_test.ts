@@ -26,7 +26,7 @@ Deno.test("a bad value, an unknown option or a stray word is a clear error", () 
   assert.equal(error(["--burst", "0"]), '--burst takes a number ≥ 1, not "0"');
   assert.equal(error(["--sendq", "1e6"]), '--sendq takes a number ≥ 1024, not "1e6"');
   assert.equal(error(["--port", "70000"]), "--port must be at most 65535");
-  assert.equal(error(["--io", "poll"]), '--io takes runtime or epoll, not "poll"');
+  assert.equal(error(["--io", "poll"]), '--io takes auto, runtime or epoll, not "poll"');
   assert.match(error(["--colour"]), /colour.*\(see --help\)$/);
   assert.match(error(["4000"]), /\(see --help\)$/);
 });

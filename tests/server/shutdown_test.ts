@@ -129,8 +129,8 @@ Deno.test({
   async fn() {
     await using users = await setUp();
     const args = serverArgs(users.dir);
-    // The epoll driver has a task of its own (the plain one grants no FFI).
-    const task = TEST_IO === "epoll" ? "server:epoll" : "server";
+    // The runtime driver has a task of its own (the plain one grants FFI for epoll).
+    const task = TEST_IO === "epoll" ? "server" : "server:runtime";
     const socket = `parley-test-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
     const tmux = (...tmuxArgs: string[]) =>
       new Deno.Command("tmux", {

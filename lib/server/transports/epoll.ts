@@ -107,15 +107,46 @@ export const LIBC_PATHS: readonly string[] = [
   "/usr/lib/libc.so.6",
 ];
 
-function libcPath(): string {
+/** The first of {@link LIBC_PATHS} that exists, if any. */
+function findLibc(): string | undefined {
   for (const path of LIBC_PATHS) {
     try {
       if (Deno.statSync(path).isFile) return path;
     } catch {
-      // not here
+      // not here (or not readable: the same to us)
     }
   }
-  throw new Error(`--io epoll needs the C library at one of ${LIBC_PATHS.join(", ")}`);
+  return undefined;
+}
+
+function libcPath(): string {
+  const path = findLibc();
+  if (path === undefined) {
+    throw new Error(`--io epoll needs the C library at one of ${LIBC_PATHS.join(", ")}`);
+  }
+  return path;
+}
+
+/** An IPv4 or IPv6 address written out (what the driver can listen on), or `localhost`. */
+const IP_HOST = /^(localhost|\d{1,3}(\.\d{1,3}){3}|\[?[0-9a-fA-F:.]*:[0-9a-fA-F:.]*\]?)$/;
+
+/**
+ * Why the epoll driver cannot serve `host` here, or null if it can: what `--io auto` decides by.
+ * It asks for no permission (a server without `--allow-ffi` falls back to Deno's sockets).
+ *
+ * @example
+ * ```ts
+ * const why = epollUnavailable("::");
+ * console.log(why ?? "epoll"); // e.g. "no FFI permission for /lib/x86_64-linux-gnu/libc.so.6"
+ * ```
+ */
+export function epollUnavailable(host: string): string | null {
+  if (Deno.build.os !== "linux") return `epoll is Linux's (this is ${Deno.build.os})`;
+  if (!IP_HOST.test(host)) return `--host "${host}" is not an IP address`;
+  const libc = findLibc();
+  if (libc === undefined) return `no C library at ${LIBC_PATHS.join(", ")}`;
+  const ffi = Deno.permissions.querySync({ name: "ffi", path: libc });
+  return ffi.state === "granted" ? null : `no FFI permission for ${libc}`;
 }
 
 /** libc, opened once per listener and closed with it. */

@@ -169,3 +169,49 @@ Deno.test("over epoll, :: takes IPv4 and IPv6 clients, and a host name is refuse
     }
   });
 });
+
+/** The `deno run` flags of a task in deno.json, and what it passes after `server.ts`. */
+async function taskFlags(task: string): Promise<{ flags: string[]; after: string[] }> {
+  const config = JSON.parse(
+    await Deno.readTextFile(new URL("../../../deno.json", import.meta.url)),
+  );
+  const words = String(config.tasks[task]).split(" ");
+  const entry = words.indexOf("server.ts");
+  return { flags: words.slice(words.indexOf("run") + 1, entry), after: words.slice(entry + 1) };
+}
+
+Deno.test({
+  name:
+    "deno task server serves plain TCP on epoll; without FFI it falls back to Deno's sockets and says why",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    await using users = await makeUsersDir({ alice: "pa" });
+    // The test's own --io is dropped: the task, or the default (auto), decides.
+    const args = serverArgs(users.dir).filter((arg, i, all) =>
+      arg !== "--io" && all[i - 1] !== "--io"
+    );
+    const server = await taskFlags("server");
+    const runtime = await taskFlags("server:runtime");
+    assert.ok(server.flags.some((flag) => flag.startsWith("--allow-ffi=")));
+    assert.ok(!runtime.flags.some((flag) => flag.startsWith("--allow-ffi")), "no FFI for runtime");
+    for (
+      const [what, flags, extra, expected] of [
+        ["deno task server", server.flags, server.after, /io="epoll"/],
+        ["deno task server:runtime", runtime.flags, runtime.after, /io="runtime"/],
+        [
+          "no FFI, --io auto",
+          runtime.flags,
+          [],
+          /io="runtime" ioNote="no FFI permission for \/\S*libc\.so\.6"/,
+        ],
+      ] as const
+    ) {
+      await using process = await ServerProcess.start([...args, ...extra], undefined, {
+        permissions: [...flags],
+      });
+      assert.match(await process.waitForLog(/listening tcp/), expected, what);
+      await using alice = await LineClient.json(process.port, "alice", "pa");
+      assert.equal((await alice.command("who")).type, "reply", what);
+    }
+  },
+});
