@@ -17,6 +17,8 @@
 import { parseArgs } from "node:util";
 import { calibrateClock, nowUs } from "./clock.ts";
 import { LoadGroup } from "./load_group.ts";
+import { runLoginStorm } from "./login_storm.ts";
+import { judgeTargets, targetsTable } from "./targets.ts";
 import {
   type BenchReport,
   ms,
@@ -147,6 +149,8 @@ export interface BenchOptions {
   serverLog?: string;
   /** The command line to record in the report. */
   command: string;
+  /** Also run `bench/login_storm.ts` (100 logins at the default iterations) for its target. */
+  loginStorm: boolean;
 }
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
@@ -186,6 +190,7 @@ export function defaultOptions(): BenchOptions {
     parleyArgs: [],
     parleyDenoFlags: [],
     command: "deno task bench",
+    loginStorm: true,
   };
 }
 
@@ -581,6 +586,10 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         report.runs.push(await runOne(options, scenario, name));
       }
     }
+    if (options.loginStorm && !aborting) {
+      options.log("login storm: 100 logins at the default PBKDF2 iterations (about a minute)");
+      report.loginStorm = await runLoginStorm(100);
+    }
   } finally {
     await stopEverything();
   }
@@ -605,13 +614,15 @@ export function quickOptions(): Partial<BenchOptions> {
     scenarios: [SCENARIOS.quick!],
     connectConcurrency: 50,
     command: "deno task bench --quick",
+    loginStorm: false,
   };
 }
 
 const HELP = `Usage: deno task bench [options]
 
   --quick                 a few seconds: parley and the ws relay, N=50, two 1-second steps
-  --scenario LIST         scenarios to run, comma-separated: a,b,c,ws (default a,b,c)
+  --scenario LIST         scenarios to run, comma-separated: a,b,c,ws,history,login (default
+                          a,b,c,login; login is bench/login_storm.ts's 100 logins)
   --servers LIST          servers: parley,parley-epoll,ngircd,inspircd,parley-ws,ws (default:
                           a,b,c the first four; ws: parley-ws,ws,parley)
   --duration SECONDS      seconds per step (default: a/b 4, c 10)
@@ -680,9 +691,11 @@ async function main(): Promise<number> {
     return n;
   };
   if (values.scenario) {
-    options.scenarios = values.scenario.split(",").map((s) => {
+    const names = values.scenario.split(",").map((s) => s.trim());
+    options.loginStorm = names.includes("login");
+    options.scenarios = names.filter((s) => s !== "login").map((s) => {
       const scenario = SCENARIOS[s.trim()];
-      if (!scenario) throw new Error(`unknown scenario "${s}" (a, b, c, ws, quick)`);
+      if (!scenario) throw new Error(`unknown scenario "${s}" (a, b, c, ws, history, login)`);
       return scenario;
     });
   }
@@ -752,6 +765,10 @@ async function main(): Promise<number> {
       return 130;
     }
     console.log("\n" + summaryTables(report));
+    const targets = judgeTargets(report, report.loginStorm);
+    if (targets.length > 0) {
+      console.log("### Against the targets\n\n" + targetsTable(targets) + "\n");
+    }
     console.log(`benchmark took ${num((performance.now() - started) / 1000, 0)} s`);
     const json = values.json ?? `${ROOT}/bench/results/latest.json`;
     await Deno.mkdir(json.slice(0, json.lastIndexOf("/")) || ".", { recursive: true });

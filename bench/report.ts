@@ -92,6 +92,8 @@ export interface BenchReport {
   machine: { cpus: number; model: string; kernel: string; deno: string };
   settings: Record<string, unknown>;
   runs: RunReport[];
+  /** The login storm's chat latency before and during (when it ran). */
+  loginStorm?: { baseline: { p50: number; p99: number }; storm: { p50: number; p99: number } };
 }
 
 /** Formats a number with thousands separators. */
@@ -127,7 +129,8 @@ export function stepLine(run: { server: string; scenario: string }, s: StepRepor
   } | ${flags.join(", ")}`;
 }
 
-function table(header: string[], rows: string[][]): string {
+/** A Markdown table, its columns padded to their widest cell. */
+export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: string[]) =>
     "| " + cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ") + " |";
