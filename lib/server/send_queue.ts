@@ -311,20 +311,26 @@ export class WriteScheduler {
   }
 
   #scheduleRound(): void {
-    const wait = Math.min(MAX_ROUND_WAIT_MS, this.#lastRoundWrites * WRITE_COST_MS) -
-      (performance.now() - this.#lastRoundStart);
+    const wait = this.#roundWait();
     if (wait <= 0) setImmediate(() => this.#startRound());
     else setTimeout(() => this.#startRound(), wait);
   }
 
+  /** Milliseconds until the pacing lets the next round start (≤ 0: now). */
+  #roundWait(): number {
+    return Math.min(MAX_ROUND_WAIT_MS, this.#lastRoundWrites * WRITE_COST_MS) -
+      (performance.now() - this.#lastRoundStart);
+  }
+
   /**
-   * Starts a round now with every queue that is ready, whatever the pacing says: for a driver that
-   * writes at the end of each poll pass, as a C server does (a pass's lines leave together, and a
-   * busier server makes longer passes, so each write carries more lines). The round already
-   * scheduled for these queues finds nothing left to do.
+   * For a driver that polls its sockets itself, called after each poll pass: with `now` (the
+   * server was idle before this pass), what the pass queued is written at once, as a C server
+   * writes; otherwise a round starts only if the pacing allows, so a busy server writes in rounds
+   * that carry many lines each, and no timer has to win against back-to-back passes for it to.
+   * The round already scheduled for these queues finds nothing left to do.
    */
-  flush(): void {
-    if (this.#ready.length > 0) this.#startRound();
+  flush(now: boolean): void {
+    if (this.#ready.length > 0 && (now || this.#roundWait() <= 0)) this.#startRound();
   }
 
   #startRound(): void {

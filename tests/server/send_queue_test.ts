@@ -210,3 +210,32 @@ Deno.test("a round of thousands of queues writes every one of them", async () =>
   await Promise.all(queues.map((queue) => queue.drained()));
   assert.equal(writes, 3000);
 });
+
+Deno.test("after a poll pass, an idle server's lines are written at once; a busy one's wait for the paced round", async () => {
+  const scheduler = new WriteScheduler();
+  let writes = 0;
+  const queues = Array.from(
+    { length: 100 },
+    () =>
+      new SendQueue(
+        {
+          send() {
+            writes++;
+            return Promise.resolve();
+          },
+        },
+        1000,
+        { queueFailed: () => {} },
+        scheduler,
+      ),
+  );
+  for (const queue of queues) queue.push(encode("first\n"));
+  scheduler.flush(true); // the pass found the server idle
+  assert.equal(writes, 100, "every write started in the pass itself");
+  await Promise.all(queues.map((queue) => queue.drained()));
+  for (const queue of queues) queue.push(encode("second\n"));
+  scheduler.flush(false); // busy: 100 writes a moment ago, so the pacing says wait
+  assert.equal(writes, 100, "nothing written before the paced round");
+  await Promise.all(queues.map((queue) => queue.drained()));
+  assert.equal(writes, 200, "the paced round wrote them");
+});

@@ -18,6 +18,12 @@ import { admit, nextAcceptBackoff, peerOf, type Transport } from "./transport.ts
 /** Bytes read from a socket at once, into a buffer all connections share. */
 const READ_BUFFER = 64 * 1024;
 const READ_BUFFER_SIZE = BigInt(READ_BUFFER);
+/**
+ * An `epoll_wait` that took this long (ms) found the server idle: its pass's output is written at
+ * once. Shorter means the events were waiting already — the server is busy — and writes go in
+ * paced rounds. Well above the call's own round trip through Deno's thread pool (~0.05 ms).
+ */
+const IDLE_BEFORE_PASS_MS = 1;
 /** Events taken from one `epoll_wait`; reads per readable socket per pass; accepts per pass. */
 const MAX_EVENTS = 1024;
 const READS_PER_EVENT = 4;
@@ -514,7 +520,9 @@ class EventLoop {
     const view = new DataView(events.buffer);
     let failures = 0;
     while (!(this.listener.closed && this.#connections.size === 0)) {
+      const asked = performance.now();
       const n = await this.sys.c.epoll_wait(this.#epoll, events, MAX_EVENTS, -1);
+      const waited = performance.now() - asked >= IDLE_BEFORE_PASS_MS;
       if (n < 0) {
         // Only EINTR is expected; anything else would repeat, so give up after a few.
         if (++failures > 100) throw new Error("epoll_wait keeps failing");
@@ -530,8 +538,9 @@ class EventLoop {
         else if (fd === this.#wake) this.#drainWake();
         else if (fd === this.listener.fd && !this.listener.closed) this.#acceptAll();
       }
-      // What this pass's lines queued leaves now, not at a timer's round.
-      this.scheduler.flush();
+      // Adaptive writes: a server that waited for this pass's events has time to spare, and its
+      // lines leave now, one write per reader per pass; a busy one writes in paced rounds.
+      this.scheduler.flush(waited);
     }
     clearTimeout(this.#acceptTimer);
     if (!this.sys.closeFd(this.#wake)) this.failed("close the eventfd");
