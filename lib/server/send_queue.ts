@@ -180,23 +180,39 @@ export class SendQueue {
     this.#wake();
   }
 
-  /** All queued chunks as one buffer (the chunk itself when there is only one). */
+  /**
+   * The queued chunks from the front, up to {@link MAX_WRITE_BYTES} (at least one), as one buffer
+   * (the chunk itself when it is one); the rest stays queued for the next write.
+   */
   #take(): Uint8Array {
     // What is taken is in flight: the queue is within its limit again for those who wait.
     queueMicrotask(() => this.#resumeSenders());
     const first = this.#first!;
     const rest = this.#rest;
-    const total = this.#queued;
-    this.#first = this.#rest = null;
-    this.#queued = 0;
-    if (rest === null) return first;
+    if (rest === null || first.length + rest[0]!.length > MAX_WRITE_BYTES) {
+      this.#first = rest === null ? null : rest.shift()!;
+      if (rest !== null && rest.length === 0) this.#rest = null;
+      this.#queued -= first.length;
+      return first;
+    }
+    let total = first.length;
+    let count = 0; // chunks of `rest` taken
+    while (count < rest.length && total + rest[count]!.length <= MAX_WRITE_BYTES) {
+      total += rest[count++]!.length;
+    }
     const buffer = new Uint8Array(total);
     buffer.set(first);
     let offset = first.length;
-    for (const chunk of rest) {
-      buffer.set(chunk, offset);
-      offset += chunk.length;
+    for (let i = 0; i < count; i++) {
+      buffer.set(rest[i]!, offset);
+      offset += rest[i]!.length;
     }
+    if (count === rest.length) this.#first = this.#rest = null;
+    else {
+      this.#first = rest[count]!;
+      this.#rest = count + 1 < rest.length ? rest.slice(count + 1) : null;
+    }
+    this.#queued -= total;
     return buffer;
   }
 
@@ -235,6 +251,13 @@ const WRITE_COST_MS = 0.024;
 export const OVER_LIMIT = 2;
 /** How long a write may stay unfinished while its queue is past the limit before it is cut. */
 export const STALL_MS = 1000;
+
+/**
+ * The most one write carries. A queue a flood has filled to megabytes is written in pieces: one
+ * buffer of it all would be allocated and copied afresh for every reader on every write, and the
+ * socket takes only so much at once anyway.
+ */
+export const MAX_WRITE_BYTES = 256 * 1024;
 
 /** The longest a round waits for the previous one, so latency stays bounded. */
 const MAX_ROUND_WAIT_MS = 25;
