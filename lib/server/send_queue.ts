@@ -304,6 +304,8 @@ export class WriteScheduler {
   #generation = 0;
   #writesStarted = 0;
   #stallTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Calls off the round scheduled for the queues ready now (a driver's flush started it). */
+  #cancelRound: () => void = () => {};
 
   /** The window's generation, which a write records when it starts. */
   get generation(): number {
@@ -335,8 +337,13 @@ export class WriteScheduler {
 
   #scheduleRound(): void {
     const wait = this.#roundWait();
-    if (wait <= 0) setImmediate(() => this.#startRound());
-    else setTimeout(() => this.#startRound(), wait);
+    if (wait <= 0) {
+      const immediate = setImmediate(() => this.#startRound());
+      this.#cancelRound = () => clearImmediate(immediate);
+    } else {
+      const timer = setTimeout(() => this.#startRound(), wait);
+      this.#cancelRound = () => clearTimeout(timer);
+    }
   }
 
   /** Milliseconds until the pacing lets the next round start (≤ 0: now). */
@@ -350,15 +357,17 @@ export class WriteScheduler {
    * server was idle before this pass), what the pass queued is written at once, as a C server
    * writes; otherwise a round starts only if the pacing allows, so a busy server writes in rounds
    * that carry many lines each, and no timer has to win against back-to-back passes for it to.
-   * The round already scheduled for these queues finds nothing left to do.
+   * The round already scheduled for these queues is called off.
    */
   flush(now: boolean): void {
     if (this.#ready.length > 0 && (now || this.#roundWait() <= 0)) this.#startRound();
   }
 
   #startRound(): void {
+    this.#cancelRound();
+    this.#cancelRound = () => {};
     const queues = this.#ready;
-    if (queues.length === 0) return; // flushed since this round was scheduled
+    if (queues.length === 0) return;
     this.#ready = [];
     this.#lastRoundStart = performance.now();
     this.#lastRoundWrites = queues.length;
