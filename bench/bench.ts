@@ -39,6 +39,7 @@ import {
   type RunningServer,
   SERVER_NAMES,
   type ServerName,
+  sleep,
   startServer,
   within,
 } from "./servers.ts";
@@ -192,10 +193,6 @@ export function defaultOptions(): BenchOptions {
     command: "deno task bench",
     loginStorm: true,
   };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 async function pinSelf(cpu: string): Promise<void> {

@@ -35,7 +35,7 @@ import { parseArgs } from "node:util";
 import { DEFAULT_PBKDF2_ITERATIONS } from "../lib/server/password_hash.ts";
 import { LineReader } from "../lib/shared/line_reader.ts";
 import { parseWireEvent, type WireEvent } from "../lib/shared/protocol.ts";
-import { startServer } from "./servers.ts";
+import { sleep, startServer } from "./servers.ts";
 
 const encoder = new TextEncoder();
 const WARM_UP_MS = 1000;
@@ -145,10 +145,6 @@ async function until(check: () => boolean, ms: number, what: string): Promise<vo
     if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(5);
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function percentile(sorted: number[], p: number): number {

@@ -238,7 +238,8 @@ function tail(stream: ReadableStream<Uint8Array>, lines: string[], onLine?: (l: 
   })();
 }
 
-function sleep(ms: number): Promise<void> {
+/** Resolves after `ms` milliseconds (the benchmark's pauses between phases). */
+export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 

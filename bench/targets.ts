@@ -173,8 +173,7 @@ export function judgeTargets(report: BenchReport, storm?: LoginStormFigures): Ta
         (ratio) => ratio <= 1,
       ),
     );
-    const cut = a.filter((r) => r === parley).flatMap((r) => r.steps)
-      .filter((s) => s.ok).reduce((sum, s) => sum + s.dropped, 0);
+    const cut = parley.steps.filter((s) => s.ok).reduce((sum, s) => sum + s.dropped, 0);
     rows.push({
       target: "(a) no reader cut in a step that held",
       server: parley.server,

@@ -188,18 +188,16 @@ export class SendQueue {
     // What is taken is in flight: the queue is within its limit again for those who wait.
     queueMicrotask(() => this.#resumeSenders());
     const first = this.#first!;
-    const rest = this.#rest;
-    if (rest === null || first.length + rest[0]!.length > MAX_WRITE_BYTES) {
-      this.#first = rest === null ? null : rest.shift()!;
-      if (rest !== null && rest.length === 0) this.#rest = null;
-      this.#queued -= first.length;
-      return first;
-    }
+    const rest = this.#rest ?? NO_CHUNKS;
     let total = first.length;
-    let count = 0; // chunks of `rest` taken
+    let count = 0; // chunks of `rest` that go with `first`
     while (count < rest.length && total + rest[count]!.length <= MAX_WRITE_BYTES) {
       total += rest[count++]!.length;
     }
+    this.#first = rest[count] ?? null;
+    this.#rest = count + 1 < rest.length ? rest.slice(count + 1) : null;
+    this.#queued -= total;
+    if (count === 0) return first;
     const buffer = new Uint8Array(total);
     buffer.set(first);
     let offset = first.length;
@@ -207,12 +205,6 @@ export class SendQueue {
       buffer.set(rest[i]!, offset);
       offset += rest[i]!.length;
     }
-    if (count === rest.length) this.#first = this.#rest = null;
-    else {
-      this.#first = rest[count]!;
-      this.#rest = count + 1 < rest.length ? rest.slice(count + 1) : null;
-    }
-    this.#queued -= total;
     return buffer;
   }
 
@@ -258,6 +250,7 @@ export const STALL_MS = 1000;
  * socket takes only so much at once anyway.
  */
 export const MAX_WRITE_BYTES = 256 * 1024;
+const NO_CHUNKS: readonly Uint8Array[] = [];
 
 /** The longest a round waits for the previous one, so latency stays bounded. */
 const MAX_ROUND_WAIT_MS = 25;
@@ -367,7 +360,6 @@ export class WriteScheduler {
     this.#cancelRound();
     this.#cancelRound = () => {};
     const queues = this.#ready;
-    if (queues.length === 0) return;
     this.#ready = [];
     this.#lastRoundStart = performance.now();
     this.#lastRoundWrites = queues.length;

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { isIP } from "node:net";
 import type { Chat } from "../chat.ts";
 import { type Connection, writeAll } from "../connection.ts";
 import { WriteScheduler } from "../send_queue.ts";
@@ -133,9 +134,6 @@ function libcPath(): string {
   return path;
 }
 
-/** An IPv4 or IPv6 address written out (what the driver can listen on), or `localhost`. */
-const IP_HOST = /^(localhost|\d{1,3}(\.\d{1,3}){3}|\[?[0-9a-fA-F:.]*:[0-9a-fA-F:.]*\]?)$/;
-
 /**
  * Why the epoll driver cannot serve `host` here, or null if it can: what `--io auto` decides by.
  * It asks for no permission (a server without `--allow-ffi` falls back to Deno's sockets).
@@ -148,7 +146,10 @@ const IP_HOST = /^(localhost|\d{1,3}(\.\d{1,3}){3}|\[?[0-9a-fA-F:.]*:[0-9a-fA-F:
  */
 export function epollUnavailable(host: string): string | null {
   if (Deno.build.os !== "linux") return `epoll is Linux's (this is ${Deno.build.os})`;
-  if (!IP_HOST.test(host)) return `--host "${host}" is not an IP address`;
+  // What the listener takes: an IP address (IPv6 perhaps in brackets), or localhost.
+  if (host !== "localhost" && isIP(host.replace(/^\[|\]$/g, "")) === 0) {
+    return `--host "${host}" is not an IP address`;
+  }
   const libc = findLibc();
   if (libc === undefined) return `no C library at ${LIBC_PATHS.join(", ")}`;
   const ffi = Deno.permissions.querySync({ name: "ffi", path: libc });
